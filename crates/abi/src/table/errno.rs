@@ -1,0 +1,2 @@
+// @generated placeholder: replaced by tools/gen-syscalls.
+pub static NAMES: &[&str] = &["", "EPERM", "ENOENT"];
