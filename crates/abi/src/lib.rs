@@ -6,9 +6,12 @@
 //! `linux-raw-sys` that the rest of Trapline uses.
 
 pub mod errno;
+pub mod plain;
+pub mod structs;
 pub mod syscall;
 pub mod table;
 
 pub use errno::Errno;
+pub use plain::Plain;
 pub use linux_raw_sys as raw;
 pub use syscall::{Param, SyscallDesc};
