@@ -1,1 +1,57 @@
-fn main() {}
+//! `trapline`: the command line.
+//!
+//! * `trapline run [--trace[=FILE]] -- PROGRAM ARGS...` runs a program under
+//!   Trapline and exits with its status (128+N if a signal killed it).
+//! * `trapline syscalls [--format table|tsv]` prints the syscall table with
+//!   the implementation status of each call.
+
+mod run;
+mod syscalls;
+mod trace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "trapline", version, about = "Run unmodified Linux programs under a user-space Linux kernel")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run PROGRAM under Trapline.
+    Run {
+        /// Print every system call, strace style, to stderr or to FILE.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
+        trace: Option<String>,
+        /// The program and its arguments (PROGRAM is looked up in PATH).
+        #[arg(required = true, trailing_var_arg = true, value_name = "PROGRAM [ARGS]...")]
+        program: Vec<std::ffi::OsString>,
+    },
+    /// Print the syscall table and what Trapline implements of it.
+    Syscalls {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Tsv,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("TRAPLINE_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { trace, program } => run::run(trace.as_deref(), &program),
+        Command::Syscalls { format } => syscalls::print(matches!(format, Format::Tsv)),
+    }
+}

@@ -1,1 +1,51 @@
-//! placeholder
+//! The file systems a guest sees: the mount tree and the path walk, open
+//! file descriptions and fd tables, and the file systems themselves — the
+//! host's root (read-only passthrough), a private tmpfs on `/tmp`, and the
+//! kernel's own devices (`/dev/null`, `/dev/zero`, `/dev/full`,
+//! `/dev/random`, `/dev/urandom`).
+//!
+//! This crate knows nothing of the syscall ABI: handlers decode arguments
+//! and call `Vfs`, `OpenFile` and `FdTable`; errors are Linux errnos.
+
+mod attr;
+mod cred;
+mod dev;
+mod fd_table;
+mod file;
+mod fs_context;
+mod host;
+mod mount;
+mod namespace;
+mod node;
+mod path;
+mod stat;
+mod tmpfs;
+mod vfs;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::{Mutex, MutexGuard};
+
+pub use attr::TimeUpdate;
+pub use cred::{Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
+pub use fd_table::FdTable;
+pub use file::{generic_seek, DirEntry, FileOps, OpenFile};
+pub use fs_context::FsContext;
+pub use host::host_stdio;
+pub use stat::{dtype_of_mode, Stat, Timespec};
+pub use trapline_abi::Errno;
+pub use vfs::Vfs;
+
+pub type VfsResult<T> = Result<T, Errno>;
+
+/// Locks a mutex; a panic elsewhere while it was held does not make the
+/// data unusable here.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The errno of the host call that just failed.
+pub(crate) fn host_errno() -> Errno {
+    Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+}

@@ -1,0 +1,162 @@
+//! `trapline run`: boot a kernel, load the program, run it, exit with its
+//! status.
+
+use std::ffi::OsString;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use trapline_kernel::creds::Credentials;
+use trapline_kernel::loader::{self, ExecArgs};
+use trapline_kernel::mm::MemoryMap;
+use trapline_kernel::rlimit::Rlimits;
+use trapline_kernel::signal::{self, SignalActions};
+use trapline_kernel::{run as run_loop, Errno, ExitStatus, Kernel, Process, SyscallObserver, Task};
+use trapline_platform::cpu;
+use trapline_platform::stub::StubImage;
+use trapline_syscalls::SyscallTable;
+use trapline_vfs::{FdTable, FsContext, Vfs};
+
+use crate::trace::TraceObserver;
+
+/// Prints a one-line error and returns the exit status for it.
+fn fail(msg: &str, status: u8) -> ExitCode {
+    eprintln!("trapline: {msg}");
+    ExitCode::from(status)
+}
+
+pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
+    let Some(name) = program.first() else {
+        return fail("no program given; usage: trapline run -- PROGRAM [ARGS...]", 2);
+    };
+    let name = name.as_bytes().to_vec();
+    let mut observer: Option<Box<dyn SyscallObserver>> = match trace {
+        None => None,
+        Some("-") => Some(Box::new(TraceObserver::new(Box::new(std::io::stderr())))),
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Some(Box::new(TraceObserver::new(Box::new(std::io::BufWriter::new(f))))),
+            Err(e) => return fail(&format!("cannot write the trace file {path}: {e}"), 2),
+        },
+    };
+
+    let vfs = match Vfs::new_default() {
+        Ok(v) => Arc::new(v),
+        Err(e) => return fail(&format!("cannot set up the file system: {e}"), 1),
+    };
+    let stub = match StubImage::new() {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("cannot prepare the guest stub: {e}"), 1),
+    };
+    let kernel = Arc::new(Kernel::new(vfs.clone(), stub));
+    let (table, unknown) = SyscallTable::build();
+    debug_assert!(unknown.is_empty(), "handlers for unknown syscalls: {unknown:?}");
+
+    // Tracer and guest share one CPU: a ptrace round trip across CPUs costs
+    // several times more on these machines (see ARCHITECTURE.md).
+    cpu::pin_current_thread(cpu::current_cpu());
+    install_signal_handlers();
+
+    let process = Arc::new(Process {
+        pid: kernel.alloc_pid(),
+        ppid: 0,
+        pgid: 1,
+        sid: 1,
+        creds: Mutex::new(Credentials::of_host_user()),
+        fds: Mutex::new(stdio_fds()),
+        fs: Mutex::new(FsContext::new(&vfs)),
+        mm: Mutex::new(MemoryMap::default()),
+        rlimits: Mutex::new(Rlimits::from_host()),
+        signals: Mutex::new(SignalActions::default()),
+        exe: Mutex::new(Vec::new()),
+    });
+
+    let argv: Vec<Vec<u8>> = program.iter().map(|a| a.as_bytes().to_vec()).collect();
+    let envp: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
+        .collect();
+    let path_var = std::env::var_os("PATH").map(|p| p.as_bytes().to_vec());
+    let path_var = path_var.unwrap_or_else(|| b"/usr/local/bin:/usr/bin:/bin".to_vec());
+    let shown = String::from_utf8_lossy(&name).into_owned();
+
+    let creds = trapline_kernel::process::lock(&process.creds).clone();
+    let image = {
+        let fs = trapline_kernel::process::lock(&process.fs);
+        let cred = creds.fs_cred();
+        let found = loader::find_in_path(&kernel, &fs, &cred, &name, &path_var);
+        let path = match found {
+            Ok(p) => p,
+            Err(Errno::ENOENT) if !name.contains(&b'/') => {
+                return fail(&format!("{shown}: command not found (is it in PATH?)"), 127)
+            }
+            Err(e) => return exec_error(&shown, e),
+        };
+        let ids = [creds.uid, creds.euid, creds.gid, creds.egid];
+        let stack = trapline_kernel::process::lock(&process.rlimits).stack();
+        match loader::load(&kernel, &fs, &cred, ids, stack, ExecArgs { path, argv, envp }) {
+            Ok(image) => image,
+            Err(e) => return exec_error(&shown, e),
+        }
+    };
+    let mut task = Task::from_image(kernel.clone(), process, image);
+    let observer = observer.as_mut().map(|o| o.as_mut() as &mut dyn SyscallObserver);
+    let status = run_loop::run(&mut task, &table, observer);
+    drop(task);
+    match status {
+        ExitStatus::Code(c) => ExitCode::from(c as u8),
+        ExitStatus::Signaled(sig) => {
+            let core = matches!(sig, libc::SIGQUIT | libc::SIGILL | libc::SIGABRT | libc::SIGFPE | libc::SIGSEGV | libc::SIGBUS | libc::SIGSYS | libc::SIGTRAP);
+            let what = if core { " (core dumped)" } else { "" };
+            eprintln!("trapline: {shown} killed by {}{what}", signal::name(sig));
+            ExitCode::from(128u8.wrapping_add(sig as u8))
+        }
+    }
+}
+
+/// The one-line error for a program that cannot be started, with the exit
+/// status a shell gives (126: found but not executable, 127: not found).
+fn exec_error(shown: &str, e: Errno) -> ExitCode {
+    let status = if e == Errno::ENOENT { 127 } else { 126 };
+    fail(&format!("cannot run {shown}: {}", e.message()), status)
+}
+
+/// The guest's fds 0, 1 and 2 are Trapline's own stdin, stdout and stderr.
+fn stdio_fds() -> FdTable {
+    let mut table = FdTable::new();
+    for fd in 0..3 {
+        // SAFETY: fcntl(F_GETFL) on a possibly closed fd only reads flags.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        if flags < 0 {
+            continue;
+        }
+        // SAFETY: F_DUPFD_CLOEXEC returns a new fd we own, or -1.
+        let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+        if dup < 0 {
+            continue;
+        }
+        // SAFETY: dup is a fresh fd nobody else owns.
+        let owned = unsafe { OwnedFd::from_raw_fd(dup) };
+        let path = format!("/dev/fd/{fd}").into_bytes();
+        let file = trapline_vfs::host_stdio(owned, flags, path);
+        let _ = table.insert_at(fd, file, false, u64::MAX);
+    }
+    table
+}
+
+extern "C" fn ignore(_: libc::c_int) {}
+
+/// Trapline itself survives Ctrl-C and friends: the terminal sends them to
+/// the guest too (same process group), and the guest's fate decides ours.
+/// A handler (not SIG_IGN) so that the guest still gets default dispositions.
+fn install_signal_handlers() {
+    for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP] {
+        // SAFETY: sigaction with a valid handler that does nothing.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = ignore as *const () as usize;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The command line: errors a user sees, exit statuses, the syscall table,
+//! and the guest's isolation from the host.
+
+mod common;
+
+use common::{compile, run_trapline, run_trapline_with, trapline_bin, Link, Scratch};
+use std::process::Command;
+
+#[test]
+fn missing_program_is_a_one_line_error_with_status_127() {
+    let out = run_trapline("no-such-program-anywhere", &[], b"");
+    assert_eq!(out.status, 127);
+    let err = out.stderr_str();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no-such-program-anywhere"), "{err}");
+    assert!(err.contains("not found"), "{err}");
+}
+
+#[test]
+fn missing_path_is_enoent_127() {
+    let out = run_trapline("/nonexistent/prog", &[], b"");
+    assert_eq!(out.status, 127);
+    assert!(out.stderr_str().contains("No such file or directory"));
+}
+
+#[test]
+fn non_executable_file_is_126() {
+    let out = run_trapline("/etc/passwd", &[], b"");
+    assert_eq!(out.status, 126);
+    assert!(out.stderr_str().contains("Permission denied"), "{}", out.stderr_str());
+}
+
+#[test]
+fn non_elf_executable_is_enoexec() {
+    let dir = Scratch::new("noexec");
+    let f = dir.path("garbage");
+    std::fs::write(&f, "this is not a program\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run_trapline(f.to_str().unwrap(), &[], b"");
+    assert_eq!(out.status, 126);
+    assert!(out.stderr_str().contains("Exec format error"), "{}", out.stderr_str());
+}
+
+#[test]
+fn bad_option_is_an_error() {
+    let out = Command::new(trapline_bin()).args(["run", "--bogus", "--", "/bin/true"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
+}
+
+#[test]
+fn guest_killed_by_a_signal_exits_128_plus_n() {
+    let dir = Scratch::new("segv");
+    let src = dir.path("segv.c");
+    std::fs::write(&src, "int main(void){ *(volatile int*)8 = 1; return 0; }\n").unwrap();
+    let exe = dir.path("segv");
+    let ok = Command::new("gcc").arg("-o").arg(&exe).arg(&src).status().unwrap();
+    assert!(ok.success());
+    let out = run_trapline(exe.to_str().unwrap(), &[], b"");
+    assert_eq!(out.status, 128 + libc::SIGSEGV);
+    let err = out.stderr_str();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("SIGSEGV"), "{err}");
+}
+
+#[test]
+fn syscalls_tsv_lists_every_syscall_with_status() {
+    let out = Command::new(trapline_bin()).args(["syscalls", "--format", "tsv"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), trapline_abi::table::x86_64::SYSCALLS.len());
+    assert!(rows.iter().all(|r| r.len() == 5), "five columns");
+    let openat = rows.iter().find(|r| r[1] == "openat").unwrap();
+    assert_eq!(openat[0], "257");
+    assert_eq!(openat[2], "4");
+    assert!(openat[3] == "implemented" || openat[3] == "partial");
+    assert!(openat[4].starts_with("openat(int dfd, const char __user *filename"), "{}", openat[4]);
+    let getppid = rows.iter().find(|r| r[1] == "getppid").unwrap();
+    assert_eq!(getppid[3], "implemented");
+    let kexec = rows.iter().find(|r| r[1] == "kexec_load").unwrap();
+    assert_eq!(kexec[3], "unimplemented");
+}
+
+#[test]
+fn unimplemented_syscall_is_enosys_and_named_once() {
+    let dir = Scratch::new("enosys");
+    let src = dir.path("enosys.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\n#include <errno.h>\n#include <unistd.h>\n#include <sys/syscall.h>\n\
+         int main(void){ long a = syscall(SYS_kexec_load, 0, 0, 0, 0); int e1 = errno;\n\
+         long b = syscall(SYS_kexec_load, 0, 0, 0, 0);\n\
+         printf(\"%ld %d %ld %d\\n\", a, e1 == ENOSYS, b, errno == ENOSYS); return 0; }\n",
+    )
+    .unwrap();
+    let exe = dir.path("enosys");
+    assert!(Command::new("gcc").arg("-o").arg(&exe).arg(&src).status().unwrap().success());
+    let out = run_trapline(exe.to_str().unwrap(), &[], b"");
+    assert_eq!(out.stdout_str(), "-1 1 -1 1\n");
+    let err = out.stderr_str();
+    assert_eq!(err.matches("kexec_load").count(), 1, "{err}");
+}
+
+#[test]
+fn guest_cannot_write_the_host() {
+    let dir = Scratch::new("escape");
+    let victim = dir.path("victim.txt");
+    std::fs::write(&victim, "original").unwrap();
+    let exe = compile(&dir.0, "escape", Link::Static);
+    let out = run_trapline(
+        exe.to_str().unwrap(),
+        &[victim.to_str().unwrap(), dir.0.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr_str());
+    for line in out.stdout_str().lines() {
+        assert!(line.contains("EROFS") || line.contains("EACCES"), "{line}");
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "original");
+    assert!(!dir.path("created-by-guest").exists());
+}
+
+#[test]
+fn guest_tmp_is_private() {
+    let name = format!("/tmp/trapline-private-{}", std::process::id());
+    let out = run_trapline("/bin/busybox", &["touch", &name], b"");
+    assert_eq!(out.status, 0, "{}", out.stderr_str());
+    assert!(!std::path::Path::new(&name).exists(), "guest's /tmp leaked to the host");
+}
+
+#[test]
+fn trace_prints_strace_style_lines() {
+    let out = run_trapline_with(&["--trace"], "/bin/cat", &["/nonexistent-file"], b"");
+    let err = out.stderr_str();
+    assert_eq!(out.status, 1);
+    assert!(
+        err.contains("openat(AT_FDCWD, \"/nonexistent-file\", O_RDONLY) = -1 ENOENT (No such file or directory)"),
+        "{err}"
+    );
+    assert!(err.contains("exit_group(1)"), "{err}");
+}

@@ -1,0 +1,157 @@
+//! The differential test harness: run a program natively and under
+//! Trapline, and compare what a user would see (stdout, stderr, exit status,
+//! files left behind).
+//!
+//! Test programs are built outside /tmp: the guest's /tmp is Trapline's own
+//! in-memory file system, so a guest cannot see the host's /tmp.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// What a run produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Exit code, or 128+N for a signal (as a shell reports it).
+    pub status: i32,
+}
+
+impl Outcome {
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+pub fn trapline_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_trapline"))
+}
+
+/// Runs `cmd` with `stdin` as its input, from `/`, and collects the outcome.
+fn collect(mut cmd: Command, stdin: &[u8]) -> Outcome {
+    cmd.current_dir("/")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    use std::os::unix::process::ExitStatusExt;
+    let status = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+    Outcome { stdout: out.stdout, stderr: out.stderr, status }
+}
+
+pub fn run_native(program: &str, args: &[&str], stdin: &[u8]) -> Outcome {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    collect(cmd, stdin)
+}
+
+pub fn run_trapline(program: &str, args: &[&str], stdin: &[u8]) -> Outcome {
+    run_trapline_with(&[], program, args, stdin)
+}
+
+/// Runs under Trapline with extra options before `--`.
+pub fn run_trapline_with(opts: &[&str], program: &str, args: &[&str], stdin: &[u8]) -> Outcome {
+    let mut cmd = Command::new(trapline_bin());
+    cmd.arg("run").args(opts).arg("--").arg(program).args(args);
+    collect(cmd, stdin)
+}
+
+/// Runs both ways and asserts the same stdout, stderr and exit status.
+pub fn assert_same(program: &str, args: &[&str], stdin: &[u8]) -> Outcome {
+    let native = run_native(program, args, stdin);
+    let guest = run_trapline(program, args, stdin);
+    if native != guest {
+        panic!(
+            "{program} {args:?} differs\n--- native (status {}):\n{}\n--- stderr:\n{}\n--- trapline (status {}):\n{}\n--- stderr:\n{}",
+            native.status,
+            native.stdout_str(),
+            native.stderr_str(),
+            guest.status,
+            guest.stdout_str(),
+            guest.stderr_str()
+        );
+    }
+    guest
+}
+
+/// A fresh scratch directory outside /tmp, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = PathBuf::from("/var/tmp/trapline-tests")
+            .join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Scratch(dir)
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// How a C test program is linked.
+#[derive(Debug, Clone, Copy)]
+pub enum Link {
+    Dynamic,
+    Static,
+    StaticPie,
+}
+
+impl Link {
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Link::Dynamic => &[],
+            Link::Static => &["-static"],
+            Link::StaticPie => &["-static-pie"],
+        }
+    }
+}
+
+/// Compiles `tests/c/NAME.c` into `dir` and returns the executable's path.
+pub fn compile(dir: &Path, name: &str, link: Link) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c").join(format!("{name}.c"));
+    let out = dir.join(format!("{name}-{link:?}"));
+    let result = Command::new("gcc")
+        .args(["-O1", "-g0", "-Wall", "-D_GNU_SOURCE"])
+        .args(link.flags())
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("run gcc");
+    assert!(
+        result.status.success(),
+        "gcc failed for {name}:\n{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    out
+}
+
+/// Compiles a C program and asserts that it behaves the same natively and
+/// under Trapline.
+pub fn diff_c(name: &str, link: Link, args: &[&str]) -> Outcome {
+    let scratch = Scratch::new(&format!("{name}-{link:?}"));
+    let exe = compile(&scratch.0, name, link);
+    let exe = exe.to_str().expect("utf-8 path");
+    assert_same(exe, args, b"")
+}

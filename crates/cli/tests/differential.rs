@@ -1,0 +1,55 @@
+//! C programs compiled at test time, each run natively and under Trapline
+//! (dynamic, static and static-pie), with the same stdout, stderr and exit
+//! status required.
+
+mod common;
+
+use common::{diff_c, Link};
+
+macro_rules! differential {
+    ($name:ident $(, $arg:expr)*) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn dynamic() {
+                diff_c(stringify!($name), Link::Dynamic, &[$($arg),*]);
+            }
+            #[test]
+            fn static_() {
+                diff_c(stringify!($name), Link::Static, &[$($arg),*]);
+            }
+            #[test]
+            fn static_pie() {
+                diff_c(stringify!($name), Link::StaticPie, &[$($arg),*]);
+            }
+        }
+    };
+}
+
+differential!(hello);
+differential!(fileio);
+differential!(errors);
+differential!(memory);
+differential!(system);
+differential!(dirs);
+
+#[test]
+fn hello_with_arguments_exits_42() {
+    let out = diff_c("hello", Link::Static, &["one", "two words"]);
+    assert_eq!(out.status, 42);
+    assert!(out.stdout_str().contains("arg 2: two words"));
+}
+
+/// tmpfiles writes in /tmp: natively that is the host's /tmp, under
+/// Trapline its own in-memory /tmp. Both must behave alike.
+#[test]
+fn tmpfiles_dynamic() {
+    let tag = format!("dyn{}", std::process::id());
+    diff_c("tmpfiles", Link::Dynamic, &[&tag]);
+}
+
+#[test]
+fn tmpfiles_static() {
+    let tag = format!("st{}", std::process::id());
+    diff_c("tmpfiles", Link::Static, &[&tag]);
+}

@@ -1,0 +1,106 @@
+//! Real programs from the machine: the same stdout and exit status as
+//! natively.
+
+mod common;
+
+use common::{assert_same, run_trapline, Scratch};
+
+#[test]
+fn bin_true() {
+    assert_same("/bin/true", &[], b"");
+}
+
+#[test]
+fn bin_false() {
+    let out = assert_same("/bin/false", &[], b"");
+    assert_eq!(out.status, 1);
+}
+
+#[test]
+fn echo() {
+    assert_same("/bin/echo", &["hello", "world"], b"");
+}
+
+#[test]
+fn cat_file() {
+    assert_same("/bin/cat", &["/etc/passwd", "/usr/include/stdio.h"], b"");
+}
+
+#[test]
+fn cat_stdin() {
+    assert_same("/bin/cat", &[], b"piped\ninput\n");
+}
+
+#[test]
+fn cat_missing_file() {
+    let out = assert_same("/bin/cat", &["/nonexistent"], b"");
+    assert_eq!(out.status, 1);
+}
+
+#[test]
+fn ls_la_usr() {
+    assert_same("/bin/ls", &["-la", "/usr"], b"");
+}
+
+#[test]
+fn ls_recursive() {
+    assert_same("/bin/ls", &["-laR", "/usr/include/linux"], b"");
+}
+
+#[test]
+fn env() {
+    assert_same("/usr/bin/env", &[], b"");
+}
+
+#[test]
+fn sort() {
+    assert_same("/usr/bin/sort", &[], b"pear\napple\nfig\n");
+}
+
+#[test]
+fn sort_file() {
+    assert_same("/usr/bin/sort", &["-r", "/etc/passwd"], b"");
+}
+
+#[test]
+fn sha256sum() {
+    assert_same("/usr/bin/sha256sum", &["/usr/include/stdio.h", "/bin/ls"], b"");
+}
+
+#[test]
+fn python3_json() {
+    assert_same(
+        "/usr/bin/python3",
+        &["-c", "import json,os; print(json.dumps(sorted(os.listdir('/etc'))[:5]))"],
+        b"",
+    );
+}
+
+#[test]
+fn busybox_echo() {
+    assert_same("/bin/busybox", &["echo", "hi", "there"], b"");
+}
+
+#[test]
+fn busybox_ls() {
+    assert_same("/bin/busybox", &["ls", "-la", "/usr"], b"");
+}
+
+#[test]
+fn shell_script_with_shebang() {
+    let dir = Scratch::new("shebang");
+    let script = dir.path("script.sh");
+    std::fs::write(&script, "#!/bin/sh\necho \"script says $1\"\nexit 7\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = assert_same(script.to_str().unwrap(), &["hi"], b"");
+    assert_eq!(out.status, 7);
+    assert_eq!(out.stdout_str(), "script says hi\n");
+}
+
+#[test]
+fn program_found_in_path() {
+    let out = run_trapline("echo", &["via", "PATH"], b"");
+    assert_eq!(out.stdout_str(), "via PATH\n");
+    assert_eq!(out.status, 0);
+}

@@ -1,0 +1,110 @@
+//! The run loop: runs one task from stop to stop until it exits.
+
+use trapline_platform::{Stop, SyscallArgs};
+
+use crate::process::lock;
+use crate::signal;
+use crate::task::Task;
+use crate::SysResult;
+
+/// How a guest process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// exit/exit_group with this code (0..=255).
+    Code(i32),
+    /// Killed by this signal.
+    Signaled(i32),
+}
+
+/// Serves one system call. Implemented by the `syscalls` crate's table.
+pub trait Dispatcher {
+    fn dispatch(&self, task: &mut Task, call: &SyscallArgs) -> SysResult;
+}
+
+/// Watches calls go by (`--trace`). Not called at all when tracing is off.
+pub trait SyscallObserver {
+    /// Before the handler runs (input arguments are still in guest memory).
+    fn enter(&mut self, task: &Task, call: &SyscallArgs);
+    /// After it ran; `result` is what the guest will see in `rax`, or `None`
+    /// when the call does not return (exit, exit_group).
+    fn exit(&mut self, task: &Task, call: &SyscallArgs, result: Option<i64>);
+    /// The process ended.
+    fn ended(&mut self, task: &Task, status: ExitStatus);
+}
+
+/// Runs `task` until its process ends and returns how it ended.
+pub fn run(
+    task: &mut Task,
+    dispatcher: &dyn Dispatcher,
+    mut observer: Option<&mut dyn SyscallObserver>,
+) -> ExitStatus {
+    let mut deliver = 0;
+    let status = loop {
+        let stop = match task.tracee.switch(&mut task.regs, deliver) {
+            Ok(stop) => stop,
+            Err(e) => {
+                task.kernel.note(&format!("trapline: lost the guest: {e}"));
+                break ExitStatus::Signaled(libc::SIGKILL);
+            }
+        };
+        deliver = 0;
+        match stop {
+            Stop::Syscall => {
+                let call = task.regs.syscall();
+                if let Some(o) = observer.as_deref_mut() {
+                    o.enter(task, &call);
+                }
+                let result = dispatcher.dispatch(task, &call);
+                tracing::trace!(tid = task.tid, nr = call.nr, args = ?call.args, ?result, "syscall");
+                let ret = match result {
+                    Ok(v) => v,
+                    Err(e) => e.as_return(),
+                };
+                if let Some(status) = task.exit {
+                    if let Some(o) = observer.as_deref_mut() {
+                        o.exit(task, &call, None);
+                    }
+                    task.tracee.kill();
+                    break status;
+                }
+                task.regs.set_return(ret);
+                if let Some(o) = observer.as_deref_mut() {
+                    o.exit(task, &call, Some(ret as i64));
+                }
+            }
+            Stop::Signal(sig) => deliver = signal_action(task, sig),
+            Stop::Exited(code) => break ExitStatus::Code(code),
+            Stop::Killed(sig) => break ExitStatus::Signaled(sig),
+        }
+        for sig in task.tracee.take_pending_signals() {
+            if deliver == 0 {
+                deliver = signal_action(task, sig);
+            }
+        }
+    };
+    if let Some(o) = observer {
+        o.ended(task, status);
+    }
+    status
+}
+
+/// Decides what a host signal that reached the guest does: dropped when the
+/// guest ignores it, otherwise its default action (delivery to a guest
+/// handler is not implemented yet: a handled signal also takes the default
+/// action, which the user is told about).
+fn signal_action(task: &Task, sig: i32) -> i32 {
+    let action = lock(&task.process.signals).get(sig as usize).unwrap_or_default();
+    if action.handler == signal::SIG_IGN && !matches!(sig, libc::SIGKILL | libc::SIGSTOP) {
+        return 0;
+    }
+    if action.handler == signal::SIG_DFL && signal::default_is_ignore(sig) {
+        return 0;
+    }
+    if action.handler > signal::SIG_IGN {
+        task.kernel.note(&format!(
+            "trapline: {} has a guest handler, but signal delivery is not implemented yet; taking the default action",
+            signal::name(sig)
+        ));
+    }
+    sig
+}

@@ -1,0 +1,63 @@
+//! A task: one guest thread, the host thread that serves it, and its state.
+
+use std::sync::Arc;
+
+use trapline_platform::{ProcessMemory, Regs, Tracee};
+
+use crate::kernel::Kernel;
+use crate::process::Process;
+use crate::run::ExitStatus;
+
+pub struct Task {
+    /// The virtual thread id (equal to the pid for the main thread).
+    pub tid: i32,
+    pub process: Arc<Process>,
+    pub kernel: Arc<Kernel>,
+    /// The host thread that runs this guest thread.
+    pub tracee: Tracee,
+    /// The guest's registers at the current stop.
+    pub regs: Regs,
+    /// The blocked-signal mask (bookkeeping).
+    pub signal_mask: u64,
+    /// `set_tid_address`'s pointer, cleared and woken at thread exit.
+    pub clear_child_tid: u64,
+    /// `set_robust_list`'s head and length.
+    pub robust_list: (u64, u64),
+    /// Set by exit/exit_group: the run loop stops after this call.
+    pub exit: Option<ExitStatus>,
+}
+
+impl Task {
+    /// The guest memory of this task's address space.
+    pub fn mem(&self) -> ProcessMemory {
+        ProcessMemory::new(self.tracee.host_pid())
+    }
+
+    /// Asks the host to run syscall `nr` in this task's address space, with
+    /// arguments the kernel chose (see `platform::Tracee::inject`).
+    pub fn inject(&mut self, nr: i64, args: &[u64]) -> Result<i64, trapline_abi::Errno> {
+        self.tracee.inject(&self.regs, nr, args).map_err(|e| {
+            tracing::warn!("injecting syscall {nr} failed: {e}");
+            trapline_abi::Errno::EFAULT
+        })
+    }
+}
+
+impl Task {
+    /// The first task of a new process, running `image`.
+    pub fn from_image(kernel: Arc<Kernel>, process: Arc<Process>, image: crate::loader::Image) -> Task {
+        *crate::process::lock(&process.mm) = image.map;
+        *crate::process::lock(&process.exe) = image.exe;
+        Task {
+            tid: process.pid,
+            process,
+            kernel,
+            tracee: image.tracee,
+            regs: image.regs,
+            signal_mask: 0,
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            exit: None,
+        }
+    }
+}

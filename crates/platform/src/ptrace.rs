@@ -1,0 +1,305 @@
+//! The ptrace platform: one traced host process per guest address space,
+//! stopped at every system call with `PTRACE_SYSEMU` (the host never runs the
+//! guest's call), and `syscall; int3` in the stub to inject host calls.
+//!
+//! ptrace rule: only the host thread that forked a tracee may trace it, so a
+//! [`Tracee`] must stay on the thread that created it (it is `!Send`).
+
+use std::ffi::CString;
+use std::marker::PhantomData;
+
+use crate::regs::Regs;
+use crate::stub::{StubImage, STUB_TRAMPOLINE};
+use crate::{PlatformError, Result};
+
+/// Why a guest thread stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// At a system call; the registers hold it (see [`Regs::syscall`]).
+    Syscall,
+    /// A host signal is about to be delivered to the guest thread: a fault
+    /// (SIGSEGV, SIGILL, ...) or one sent from outside (SIGINT from the
+    /// terminal). Resume with the signal to deliver it, or 0 to drop it.
+    Signal(i32),
+    /// The host process exited with this status (only after the kernel let
+    /// it, e.g. it killed it).
+    Exited(i32),
+    /// The host process was killed by this signal.
+    Killed(i32),
+}
+
+/// One guest thread, stopped or running, traced by the calling host thread.
+pub struct Tracee {
+    pid: libc::pid_t,
+    /// The registers in the tracee differ from the guest's (after an
+    /// injection), so the next switch must write them back.
+    clobbered: bool,
+    /// Signals that arrived while a host call was being injected; the kernel
+    /// takes them with [`Tracee::take_pending_signals`].
+    pending: Vec<i32>,
+    alive: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+fn check(ret: libc::c_long, what: &'static str) -> Result<libc::c_long> {
+    if ret < 0 {
+        Err(PlatformError::last(what))
+    } else {
+        Ok(ret)
+    }
+}
+
+impl Tracee {
+    /// Forks a host process that execs the stub and stops before its first
+    /// instruction. The child inherits the calling thread's CPU affinity.
+    pub fn spawn(stub: &StubImage) -> Result<Tracee> {
+        // Everything the child needs is prepared before fork: between fork
+        // and exec only async-signal-safe calls are allowed.
+        let arg0 = CString::new("trapline-stub").unwrap_or_default();
+        let argv = [arg0.as_ptr(), std::ptr::null()];
+        let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+        let empty = c"";
+        let stub_fd = stub.raw_fd();
+
+        // SAFETY: fork has no memory-safety preconditions; the child only
+        // makes async-signal-safe calls and never returns into Rust code.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(PlatformError::last("fork"));
+        }
+        if pid == 0 {
+            // SAFETY: child side of fork: raw syscalls only, then _exit.
+            unsafe {
+                libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+                // The guest must get default dispositions for the signals
+                // Trapline itself handles (a handler would be reset by exec
+                // anyway, an ignored signal would not).
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                libc::syscall(
+                    libc::SYS_execveat,
+                    stub_fd,
+                    empty.as_ptr(),
+                    argv.as_ptr(),
+                    envp.as_ptr(),
+                    libc::AT_EMPTY_PATH,
+                );
+                libc::_exit(127);
+            }
+        }
+        let mut tracee = Tracee {
+            pid,
+            clobbered: false,
+            pending: Vec::new(),
+            alive: true,
+            _not_send: PhantomData,
+        };
+        // The exec under PTRACE_TRACEME stops the child with SIGTRAP.
+        match tracee.wait()? {
+            Stop::Signal(libc::SIGTRAP) => {}
+            other => {
+                return Err(PlatformError::Unexpected(format!(
+                    "stub did not stop at exec: {other:?}"
+                )))
+            }
+        }
+        let opts = libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL;
+        // SAFETY: pid is our stopped tracee; SETOPTIONS takes the options in data.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, opts as libc::c_long) },
+            "PTRACE_SETOPTIONS",
+        )?;
+        Ok(tracee)
+    }
+
+    /// The host pid of this guest thread (never shown to the guest).
+    pub fn host_pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Reads the registers of the stopped thread.
+    pub fn get_regs(&self, regs: &mut Regs) -> Result<()> {
+        // SAFETY: regs.raw is a valid user_regs_struct for the kernel to fill.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_GETREGS, self.pid, 0, &mut regs.raw as *mut _) },
+            "PTRACE_GETREGS",
+        )?;
+        regs.dirty = false;
+        Ok(())
+    }
+
+    fn set_regs(&self, raw: &libc::user_regs_struct) -> Result<()> {
+        // SAFETY: raw points to a valid user_regs_struct the kernel only reads.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_SETREGS, self.pid, 0, raw as *const _) },
+            "PTRACE_SETREGS",
+        )?;
+        Ok(())
+    }
+
+    /// Runs the guest thread until its next stop: writes back `regs` if the
+    /// kernel changed them, resumes with `PTRACE_SYSEMU` (delivering `signal`
+    /// if non-zero), waits, and reads the registers once at a syscall stop.
+    ///
+    /// This is the hot path: for a syscall like getppid it makes exactly
+    /// four host calls (SETREGS, SYSEMU, waitpid, GETREGS).
+    pub fn switch(&mut self, regs: &mut Regs, signal: i32) -> Result<Stop> {
+        if regs.dirty || self.clobbered {
+            self.set_regs(&regs.raw)?;
+            regs.dirty = false;
+            self.clobbered = false;
+        }
+        // SAFETY: pid is our stopped tracee; data is the signal to deliver.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_SYSEMU, self.pid, 0, signal as libc::c_long) },
+            "PTRACE_SYSEMU",
+        )?;
+        let stop = self.wait()?;
+        if stop == Stop::Syscall {
+            self.get_regs(regs)?;
+        }
+        Ok(stop)
+    }
+
+    fn wait(&mut self) -> Result<Stop> {
+        let mut status = 0;
+        loop {
+            // SAFETY: status is a valid out-pointer; we wait only for our tracee.
+            let r = unsafe { libc::waitpid(self.pid, &mut status, libc::__WALL) };
+            if r >= 0 {
+                break;
+            }
+            if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                return Err(PlatformError::last("waitpid"));
+            }
+        }
+        Ok(if libc::WIFSTOPPED(status) {
+            let sig = libc::WSTOPSIG(status);
+            if sig == libc::SIGTRAP | 0x80 {
+                Stop::Syscall
+            } else {
+                Stop::Signal(sig)
+            }
+        } else if libc::WIFEXITED(status) {
+            self.alive = false;
+            Stop::Exited(libc::WEXITSTATUS(status))
+        } else {
+            self.alive = false;
+            Stop::Killed(libc::WTERMSIG(status))
+        })
+    }
+
+    /// Makes the host execute system call `nr` with `args` in this guest
+    /// thread's address space and returns its raw result (negative errno on
+    /// failure). The guest's registers are restored at the next switch.
+    ///
+    /// The kernel computes and validates every argument: this is how the
+    /// host acts on a guest (map memory, ...), never by running the guest's
+    /// own call.
+    pub fn inject(&mut self, regs: &Regs, nr: i64, args: &[u64]) -> Result<i64> {
+        let mut raw = regs.raw;
+        raw.rip = STUB_TRAMPOLINE;
+        raw.rax = nr as u64;
+        raw.orig_rax = u64::MAX;
+        let a = |i: usize| args.get(i).copied().unwrap_or(0);
+        raw.rdi = a(0);
+        raw.rsi = a(1);
+        raw.rdx = a(2);
+        raw.r10 = a(3);
+        raw.r8 = a(4);
+        raw.r9 = a(5);
+        self.set_regs(&raw)?;
+        self.clobbered = true;
+        let mut signal = 0;
+        loop {
+            // SAFETY: pid is our stopped tracee; CONT runs it to the int3
+            // after the injected syscall.
+            check(
+                unsafe { libc::ptrace(libc::PTRACE_CONT, self.pid, 0, signal as libc::c_long) },
+                "PTRACE_CONT",
+            )?;
+            match self.wait()? {
+                Stop::Signal(libc::SIGTRAP) => break,
+                Stop::Signal(sig) if is_fault(sig) => {
+                    return Err(PlatformError::Unexpected(format!(
+                        "signal {sig} while injecting syscall {nr}"
+                    )))
+                }
+                Stop::Signal(sig) => {
+                    // Not ours to deliver now: the kernel decides later.
+                    self.pending.push(sig);
+                    signal = 0;
+                }
+                Stop::Syscall => {
+                    return Err(PlatformError::Unexpected("syscall stop in injection".into()))
+                }
+                Stop::Exited(_) | Stop::Killed(_) => return Err(PlatformError::Gone(self.pid)),
+            }
+        }
+        let mut after = Regs::zeroed();
+        self.get_regs(&mut after)?;
+        Ok(after.raw.rax as i64)
+    }
+
+    /// Host signals that arrived during injections, oldest first.
+    pub fn take_pending_signals(&mut self) -> Vec<i32> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// The signal information of a signal stop (fault address, sender).
+    pub fn siginfo(&self) -> Result<libc::siginfo_t> {
+        // SAFETY: siginfo_t is plain data; the kernel fills it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: pid is our stopped tracee; info is a valid out-pointer.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_GETSIGINFO, self.pid, 0, &mut info as *mut _) },
+            "PTRACE_GETSIGINFO",
+        )?;
+        Ok(info)
+    }
+
+    /// The host's auxiliary vector of the stub (for the vDSO address).
+    pub fn host_auxv(&self) -> Result<Vec<(u64, u64)>> {
+        let bytes = std::fs::read(format!("/proc/{}/auxv", self.pid))
+            .map_err(|source| PlatformError::Host { what: "reading the stub's auxv", source })?;
+        Ok(bytes
+            .chunks_exact(16)
+            .map(|c| {
+                let mut k = [0u8; 8];
+                let mut v = [0u8; 8];
+                k.copy_from_slice(&c[..8]);
+                v.copy_from_slice(&c[8..]);
+                (u64::from_ne_bytes(k), u64::from_ne_bytes(v))
+            })
+            .take_while(|&(k, _)| k != 0)
+            .collect())
+    }
+
+    /// Kills the host process behind this guest thread and reaps it.
+    pub fn kill(&mut self) {
+        if !self.alive {
+            return;
+        }
+        // SAFETY: kill and waitpid on our own child.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+        }
+        while self.alive {
+            if self.wait().is_err() {
+                break;
+            }
+        }
+        self.alive = false;
+    }
+}
+
+impl Drop for Tracee {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn is_fault(sig: i32) -> bool {
+    matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE)
+}

@@ -1,0 +1,26 @@
+/*
+ * The stub: the host process image every guest address space starts from.
+ *
+ * Trapline never lets this code run on its own. The tracer forks, the child
+ * execs this file under PTRACE_TRACEME and stops before its first instruction;
+ * from then on the tracer only points rip at `trampoline` to inject a host
+ * system call (`syscall` then `int3`, so one ptrace stop per injection), and
+ * at the guest's own code. `scratch` is a page the tracer writes arguments
+ * into (paths for injected openat). The linker script places both at fixed
+ * addresses (see layout.ld and STUB_* in src/stub.rs).
+ */
+    .section .text
+    .globl trampoline
+trampoline:
+    syscall
+    int3
+
+    .globl _start
+_start:
+    ud2
+
+    .section .bss
+    .balign 4096
+    .globl scratch
+scratch:
+    .space 4096

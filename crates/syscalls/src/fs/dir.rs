@@ -1,0 +1,156 @@
+//! Directories: listing, the cwd, creating and removing names.
+
+use super::{fs_cred, lookup_base, read_path};
+use crate::prelude::*;
+
+syscall! {
+    Implemented => fn getdents64(task, fd: Fd, dirent: UserAddr, count: u32) -> SysResult {
+        let file = lock(&task.process.fds).get(fd.0)?;
+        let entries = file.getdents(count as usize)?;
+        let mut buf = Vec::with_capacity(count as usize);
+        for e in &entries {
+            let reclen = e.dirent64_len();
+            let start = buf.len();
+            buf.extend_from_slice(&e.ino.to_ne_bytes());
+            buf.extend_from_slice(&e.off.to_ne_bytes());
+            buf.extend_from_slice(&(reclen as u16).to_ne_bytes());
+            buf.push(e.kind);
+            buf.extend_from_slice(&e.name);
+            buf.resize(start + reclen, 0);
+        }
+        task.mem().write(dirent.0, &buf)?;
+        Ok(buf.len() as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn getcwd(task, buf: UserAddr, size: u64) -> SysResult {
+        let mut path = lock(&task.process.fs).cwd_path().into_bytes();
+        path.push(0);
+        if path.len() as u64 > size {
+            return Err(Errno::ERANGE);
+        }
+        task.mem().write(buf.0, &path)?;
+        Ok(path.len() as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn chdir(task, filename: UserAddr) -> SysResult {
+        let path = read_path(task, filename)?;
+        let cred = fs_cred(task);
+        let mut fs = lock(&task.process.fs);
+        task.kernel.vfs.chdir(&mut fs, None, &path, &cred)?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn fchdir(task, fd: Fd) -> SysResult {
+        let file = lock(&task.process.fds).get(fd.0)?;
+        let mut fs = lock(&task.process.fs);
+        task.kernel.vfs.fchdir(&mut fs, &file)?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn umask(task, mask: u32) -> SysResult {
+        Ok(lock(&task.process.fs).set_umask(mask & 0o777) as u64)
+    }
+}
+
+fn do_mkdir(task: &Task, dirfd: Fd, pathname: UserAddr, mode: u32) -> SysResult {
+    let path = read_path(task, pathname)?;
+    let base = lookup_base(task, dirfd, &path)?;
+    let cred = fs_cred(task);
+    let fs = lock(&task.process.fs);
+    task.kernel.vfs.mkdir(&fs, base.as_deref(), &path, mode & 0o7777, &cred)?;
+    Ok(0)
+}
+
+syscall! {
+    Partial("only in /tmp; elsewhere the file system is read-only (EROFS)")
+    => fn mkdir(task, pathname: UserAddr, mode: u32) -> SysResult {
+        do_mkdir(task, Fd(libc::AT_FDCWD), pathname, mode)
+    }
+}
+
+syscall! {
+    Partial("as mkdir")
+    => fn mkdirat(task, dfd: Fd, pathname: UserAddr, mode: u32) -> SysResult {
+        do_mkdir(task, dfd, pathname, mode)
+    }
+}
+
+fn do_unlink(task: &Task, dirfd: Fd, pathname: UserAddr, flags: i32) -> SysResult {
+    if flags & !libc::AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(task, pathname)?;
+    let base = lookup_base(task, dirfd, &path)?;
+    let cred = fs_cred(task);
+    let fs = lock(&task.process.fs);
+    if flags & libc::AT_REMOVEDIR != 0 {
+        task.kernel.vfs.rmdir(&fs, base.as_deref(), &path, &cred)?;
+    } else {
+        task.kernel.vfs.unlink(&fs, base.as_deref(), &path, &cred)?;
+    }
+    Ok(0)
+}
+
+syscall! {
+    Partial("only in /tmp; elsewhere the file system is read-only (EROFS)")
+    => fn unlink(task, pathname: UserAddr) -> SysResult {
+        do_unlink(task, Fd(libc::AT_FDCWD), pathname, 0)
+    }
+}
+
+syscall! {
+    Partial("as unlink")
+    => fn unlinkat(task, dfd: Fd, pathname: UserAddr, flag: i32) -> SysResult {
+        do_unlink(task, dfd, pathname, flag)
+    }
+}
+
+syscall! {
+    Partial("as unlink")
+    => fn rmdir(task, pathname: UserAddr) -> SysResult {
+        do_unlink(task, Fd(libc::AT_FDCWD), pathname, libc::AT_REMOVEDIR)
+    }
+}
+
+fn do_rename(task: &Task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old = read_path(task, oldname)?;
+    let new = read_path(task, newname)?;
+    let old_base = lookup_base(task, olddfd, &old)?;
+    let new_base = lookup_base(task, newdfd, &new)?;
+    let cred = fs_cred(task);
+    let fs = lock(&task.process.fs);
+    task.kernel.vfs.rename(&fs, old_base.as_deref(), &old, new_base.as_deref(), &new, &cred)?;
+    Ok(0)
+}
+
+syscall! {
+    Partial("only within /tmp")
+    => fn rename(task, oldname: UserAddr, newname: UserAddr) -> SysResult {
+        do_rename(task, Fd(libc::AT_FDCWD), oldname, Fd(libc::AT_FDCWD), newname, 0)
+    }
+}
+
+syscall! {
+    Partial("only within /tmp")
+    => fn renameat(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr) -> SysResult {
+        do_rename(task, olddfd, oldname, newdfd, newname, 0)
+    }
+}
+
+syscall! {
+    Partial("only within /tmp; RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT give EINVAL")
+    => fn renameat2(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
+        do_rename(task, olddfd, oldname, newdfd, newname, flags)
+    }
+}

@@ -1,0 +1,115 @@
+//! Descriptor operations: dup, fcntl, ioctl.
+
+use trapline_abi::structs::{Termios, Winsize};
+
+use super::nofile;
+use crate::prelude::*;
+
+syscall! {
+    Implemented => fn dup(task, fildes: Fd) -> SysResult {
+        let limit = nofile(task);
+        let mut fds = lock(&task.process.fds);
+        let file = fds.get(fildes.0)?;
+        Ok(fds.insert(file, false, 0, limit)? as u64)
+    }
+}
+
+fn do_dup3(task: &Task, old: Fd, new: Fd, cloexec: bool) -> SysResult {
+    let limit = nofile(task);
+    let mut fds = lock(&task.process.fds);
+    let file = fds.get(old.0)?;
+    // The replaced file (if any) is closed when its last reference drops,
+    // after the table lock is released.
+    let _replaced = fds.insert_at(new.0, file, cloexec, limit)?;
+    Ok(new.0 as u64)
+}
+
+syscall! {
+    Implemented => fn dup2(task, oldfd: Fd, newfd: Fd) -> SysResult {
+        if oldfd == newfd {
+            lock(&task.process.fds).get(oldfd.0)?;
+            return Ok(newfd.0 as u64);
+        }
+        do_dup3(task, oldfd, newfd, false)
+    }
+}
+
+syscall! {
+    Implemented => fn dup3(task, oldfd: Fd, newfd: Fd, flags: i32) -> SysResult {
+        if flags & !libc::O_CLOEXEC != 0 || oldfd == newfd {
+            return Err(Errno::EINVAL);
+        }
+        do_dup3(task, oldfd, newfd, flags & libc::O_CLOEXEC != 0)
+    }
+}
+
+/// The status flags F_SETFL may change (Linux's SETFL_MASK).
+const SETFL_MASK: i32 = libc::O_APPEND | libc::O_NONBLOCK | libc::O_NDELAY | libc::O_DIRECT | libc::O_NOATIME | libc::O_ASYNC;
+
+syscall! {
+    Partial("record locks (F_SETLK, F_GETLK, F_OFD_*), leases, owners and pipe sizes give EINVAL")
+    => fn fcntl(task, fd: Fd, cmd: i32, arg: u64) -> SysResult {
+        let limit = nofile(task);
+        let mut fds = lock(&task.process.fds);
+        let file = fds.get(fd.0)?;
+        match cmd {
+            libc::F_DUPFD | libc::F_DUPFD_CLOEXEC => {
+                let min = arg as u32 as i32;
+                if min < 0 || min as u64 >= limit {
+                    return Err(Errno::EINVAL);
+                }
+                Ok(fds.insert(file, cmd == libc::F_DUPFD_CLOEXEC, min, limit)? as u64)
+            }
+            libc::F_GETFD => Ok(if fds.cloexec(fd.0)? { libc::FD_CLOEXEC as u64 } else { 0 }),
+            libc::F_SETFD => {
+                fds.set_cloexec(fd.0, arg as i32 & libc::FD_CLOEXEC != 0)?;
+                Ok(0)
+            }
+            libc::F_GETFL => Ok((file.status_flags() | file.access_mode()) as u64),
+            libc::F_SETFL => {
+                let keep = file.status_flags() & !SETFL_MASK;
+                file.set_status_flags(keep | (arg as i32 & SETFL_MASK));
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    }
+}
+
+syscall! {
+    Partial("TCGETS, TIOCGWINSZ, FIONBIO, FIOCLEX and FIONCLEX; other requests give ENOTTY")
+    => fn ioctl(task, fd: Fd, cmd: u32, arg: UserAddr) -> SysResult {
+        let file = lock(&task.process.fds).get(fd.0)?;
+        match u64::from(cmd) {
+            libc::TCGETS => {
+                let t = file.ioctl_tcgets()?;
+                let mut k = Termios::zeroed();
+                k.c_iflag = t.c_iflag;
+                k.c_oflag = t.c_oflag;
+                k.c_cflag = t.c_cflag;
+                k.c_lflag = t.c_lflag;
+                k.c_line = t.c_line;
+                for (d, s) in k.c_cc.iter_mut().zip(t.c_cc.iter()) {
+                    *d = *s;
+                }
+                write_obj(&task.mem(), arg.0, &k)?;
+                Ok(0)
+            }
+            libc::TIOCGWINSZ => {
+                let w = file.ioctl_winsize()?;
+                let k = Winsize { ws_row: w.ws_row, ws_col: w.ws_col, ws_xpixel: w.ws_xpixel, ws_ypixel: w.ws_ypixel };
+                write_obj(&task.mem(), arg.0, &k)?;
+                Ok(0)
+            }
+            libc::FIONBIO => {
+                let on: i32 = read_obj(&task.mem(), arg.0)?;
+                let flags = file.status_flags();
+                file.set_status_flags(if on != 0 { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK });
+                Ok(0)
+            }
+            libc::FIOCLEX => lock(&task.process.fds).set_cloexec(fd.0, true).map(|_| 0),
+            libc::FIONCLEX => lock(&task.process.fds).set_cloexec(fd.0, false).map(|_| 0),
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! read, write, their vectored and positioned forms, and lseek.
+
+use trapline_abi::structs::Iovec;
+
+use crate::prelude::*;
+
+/// Linux caps one read or write at this many bytes (MAX_RW_COUNT).
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+/// How much one read copies through the kernel at once; a longer read
+/// returns a short count, which every reader handles.
+const READ_CHUNK: usize = 1 << 20;
+/// Linux's UIO_MAXIOV.
+const IOV_MAX: usize = 1024;
+
+fn file(task: &Task, fd: Fd) -> Result<std::sync::Arc<trapline_vfs::OpenFile>, Errno> {
+    lock(&task.process.fds).get(fd.0)
+}
+
+/// Reads into guest memory with `read_into`, one chunk through a kernel buffer.
+fn read_to_guest(
+    task: &Task,
+    buf: UserAddr,
+    count: u64,
+    read_into: impl FnOnce(&mut [u8]) -> Result<usize, Errno>,
+) -> SysResult {
+    let mut data = vec![0u8; count.min(MAX_RW_COUNT).min(READ_CHUNK as u64) as usize];
+    let n = read_into(&mut data)?;
+    task.mem().write(buf.0, &data[..n])?;
+    Ok(n as u64)
+}
+
+/// Writes guest memory with `write_from`, chunk by chunk, until all is
+/// written, the file takes less, or an error (after some bytes: their count).
+fn write_from_guest(
+    task: &Task,
+    buf: UserAddr,
+    count: u64,
+    mut write_from: impl FnMut(&[u8], u64) -> Result<usize, Errno>,
+) -> SysResult {
+    let count = count.min(MAX_RW_COUNT);
+    if count == 0 {
+        return write_from(&[], 0).map(|n| n as u64);
+    }
+    let mut done: u64 = 0;
+    let mut data = vec![0u8; count.min(READ_CHUNK as u64) as usize];
+    while done < count {
+        let n = (count - done).min(data.len() as u64) as usize;
+        task.mem().read(buf.0 + done, &mut data[..n]).or_else(|e| if done > 0 { Ok(()) } else { Err(e) })?;
+        match write_from(&data[..n], done) {
+            Ok(w) => {
+                done += w as u64;
+                if w < n {
+                    break;
+                }
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
+syscall! {
+    Implemented => fn read(task, fd: Fd, buf: UserAddr, count: u64) -> SysResult {
+        let f = file(task, fd)?;
+        read_to_guest(task, buf, count, |b| f.read(b))
+    }
+}
+
+syscall! {
+    Implemented => fn write(task, fd: Fd, buf: UserAddr, count: u64) -> SysResult {
+        let f = file(task, fd)?;
+        write_from_guest(task, buf, count, |b, _| f.write(b))
+    }
+}
+
+fn check_offset(pos: i64) -> Result<u64, Errno> {
+    u64::try_from(pos).map_err(|_| Errno::EINVAL)
+}
+
+syscall! {
+    Implemented => fn pread64(task, fd: Fd, buf: UserAddr, count: u64, pos: i64) -> SysResult {
+        let f = file(task, fd)?;
+        let off = check_offset(pos)?;
+        read_to_guest(task, buf, count, |b| f.pread(b, off))
+    }
+}
+
+syscall! {
+    Implemented => fn pwrite64(task, fd: Fd, buf: UserAddr, count: u64, pos: i64) -> SysResult {
+        let f = file(task, fd)?;
+        let off = check_offset(pos)?;
+        write_from_guest(task, buf, count, |b, done| f.pwrite(b, off + done))
+    }
+}
+
+/// Reads and checks an iovec array: `EINVAL` for a bad count or a total
+/// that overflows `ssize_t`.
+fn read_iovecs(task: &Task, iov: UserAddr, iovcnt: i32) -> Result<Vec<Iovec>, Errno> {
+    let n = usize::try_from(iovcnt).map_err(|_| Errno::EINVAL)?;
+    if n > IOV_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let mem = task.mem();
+    let mut out = Vec::with_capacity(n);
+    let mut total: u64 = 0;
+    for i in 0..n {
+        let v: Iovec = read_obj(&mem, iov.0.checked_add(i as u64 * 16).ok_or(Errno::EFAULT)?)?;
+        total = total.checked_add(v.len).filter(|&t| t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Scatters `data` over the iovecs.
+fn scatter(task: &Task, iovs: &[Iovec], data: &[u8]) -> Result<(), Errno> {
+    let mut off = 0;
+    for v in iovs {
+        if off >= data.len() {
+            break;
+        }
+        let n = (v.len as usize).min(data.len() - off);
+        task.mem().write(v.base, &data[off..off + n])?;
+        off += n;
+    }
+    Ok(())
+}
+
+/// Gathers the iovecs into one buffer (so a write is one write).
+fn gather(task: &Task, iovs: &[Iovec]) -> Result<Vec<u8>, Errno> {
+    let total: u64 = iovs.iter().map(|v| v.len).sum::<u64>().min(MAX_RW_COUNT);
+    let mut data = vec![0u8; total as usize];
+    let mut off = 0usize;
+    for v in iovs {
+        let n = (v.len as usize).min(data.len() - off);
+        task.mem().read(v.base, &mut data[off..off + n])?;
+        off += n;
+    }
+    Ok(data)
+}
+
+fn iov_total(iovs: &[Iovec]) -> usize {
+    iovs.iter().map(|v| v.len).sum::<u64>().min(READ_CHUNK as u64) as usize
+}
+
+syscall! {
+    Implemented => fn readv(task, fd: Fd, iov: UserAddr, iovcnt: i32) -> SysResult {
+        let f = file(task, fd)?;
+        let iovs = read_iovecs(task, iov, iovcnt)?;
+        let mut data = vec![0u8; iov_total(&iovs)];
+        let n = f.read(&mut data)?;
+        scatter(task, &iovs, &data[..n])?;
+        Ok(n as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn writev(task, fd: Fd, iov: UserAddr, iovcnt: i32) -> SysResult {
+        let f = file(task, fd)?;
+        let iovs = read_iovecs(task, iov, iovcnt)?;
+        let data = gather(task, &iovs)?;
+        Ok(f.write(&data)? as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn preadv(task, fd: Fd, iov: UserAddr, iovcnt: i32, pos: i64) -> SysResult {
+        let f = file(task, fd)?;
+        let off = check_offset(pos)?;
+        let iovs = read_iovecs(task, iov, iovcnt)?;
+        let mut data = vec![0u8; iov_total(&iovs)];
+        let n = f.pread(&mut data, off)?;
+        scatter(task, &iovs, &data[..n])?;
+        Ok(n as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn pwritev(task, fd: Fd, iov: UserAddr, iovcnt: i32, pos: i64) -> SysResult {
+        let f = file(task, fd)?;
+        let off = check_offset(pos)?;
+        let iovs = read_iovecs(task, iov, iovcnt)?;
+        let data = gather(task, &iovs)?;
+        Ok(f.pwrite(&data, off)? as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn lseek(task, fd: Fd, offset: i64, whence: u32) -> SysResult {
+        let f = file(task, fd)?;
+        if whence > 4 {
+            return Err(Errno::EINVAL);
+        }
+        f.seek(offset, whence as i32)
+    }
+}

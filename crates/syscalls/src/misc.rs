@@ -1,0 +1,112 @@
+//! System information, randomness and scheduling queries.
+
+use trapline_abi::structs::{Sysinfo, Utsname};
+
+use crate::prelude::*;
+
+/// The Linux version Trapline implements (the syscall table's).
+pub const RELEASE: &str = "6.1.0-trapline";
+
+fn put(field: &mut [libc::c_char; 65], value: &[u8]) {
+    for (dst, &src) in field.iter_mut().zip(value.iter().take(64)) {
+        *dst = src as libc::c_char;
+    }
+}
+
+fn host_nodename() -> Vec<u8> {
+    // SAFETY: utsname is plain data filled by uname.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: u is a valid out-pointer.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return b"localhost".to_vec();
+    }
+    u.nodename.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect()
+}
+
+syscall! {
+    Implemented => fn uname(task, buf: UserAddr) -> SysResult {
+        let mut u = Utsname::zeroed();
+        put(&mut u.sysname, b"Linux");
+        put(&mut u.nodename, &host_nodename());
+        put(&mut u.release, RELEASE.as_bytes());
+        put(&mut u.version, b"#1 SMP PREEMPT_DYNAMIC Trapline");
+        put(&mut u.machine, b"x86_64");
+        put(&mut u.domainname, b"(none)");
+        write_obj(&task.mem(), buf.0, &u)?;
+        Ok(0)
+    }
+}
+
+/// The most getrandom hands out per call (Linux's limit is larger; a short
+/// count is allowed and callers loop).
+const GETRANDOM_MAX: usize = 1 << 20;
+
+syscall! {
+    Implemented => fn getrandom(task, buf: UserAddr, count: usize, flags: u32) -> SysResult {
+        let known = libc::GRND_NONBLOCK | libc::GRND_RANDOM | libc::GRND_INSECURE;
+        if flags & !known != 0 || flags & (libc::GRND_RANDOM | libc::GRND_INSECURE) == (libc::GRND_RANDOM | libc::GRND_INSECURE) {
+            return Err(Errno::EINVAL);
+        }
+        let mut bytes = vec![0u8; count.min(GETRANDOM_MAX)];
+        // SAFETY: bytes is a writable buffer of bytes.len() bytes.
+        let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+        let n = usize::try_from(n).map_err(|_| Errno::EAGAIN)?;
+        task.mem().write(buf.0, &bytes[..n])?;
+        Ok(n as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn sysinfo(task, info: UserAddr) -> SysResult {
+        // SAFETY: libc::sysinfo is plain data filled by sysinfo.
+        let mut h: libc::sysinfo = unsafe { std::mem::zeroed() };
+        // SAFETY: h is a valid out-pointer.
+        unsafe { libc::sysinfo(&mut h) };
+        let s = Sysinfo {
+            uptime: task.kernel.boot_time.elapsed().as_secs() as i64,
+            loads: h.loads,
+            totalram: h.totalram,
+            freeram: h.freeram,
+            sharedram: h.sharedram,
+            bufferram: h.bufferram,
+            totalswap: h.totalswap,
+            freeswap: h.freeswap,
+            procs: 1,
+            totalhigh: h.totalhigh,
+            freehigh: h.freehigh,
+            mem_unit: h.mem_unit,
+            ..Sysinfo::default()
+        };
+        write_obj(&task.mem(), info.0, &s)?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn sched_getaffinity(task, pid: i32, len: usize, mask: UserAddr) -> SysResult {
+        if pid != 0 && pid != task.process.pid {
+            return Err(Errno::ESRCH);
+        }
+        let ncpus = task.kernel.cpus.iter().max().map_or(1, |m| m + 1);
+        // Linux: the buffer must hold nr_cpu_ids bits and be a whole number
+        // of longs; it copies cpumask_size() bytes.
+        let size = ncpus.div_ceil(64) * 8;
+        if len * 8 < ncpus || len % 8 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut bytes = vec![0u8; size];
+        for &c in &task.kernel.cpus {
+            bytes[c / 8] |= 1 << (c % 8);
+        }
+        task.mem().write(mask.0, &bytes)?;
+        Ok(size as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn sched_yield(_task) -> SysResult {
+        // SAFETY: no preconditions.
+        unsafe { libc::sched_yield() };
+        Ok(0)
+    }
+}

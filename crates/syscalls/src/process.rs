@@ -1,0 +1,231 @@
+//! Process identity, limits, thread-area setup, exit and execve.
+
+use trapline_abi::structs::Rlimit64;
+use trapline_kernel::loader::{self, ExecArgs, MAX_ARG_STRLEN};
+use trapline_kernel::mm::TASK_SIZE;
+use trapline_kernel::rlimit::Rlimit;
+use trapline_kernel::ExitStatus;
+
+use crate::prelude::*;
+
+syscall! { Implemented => fn getpid(task) -> SysResult { Ok(task.process.pid as u64) } }
+syscall! { Implemented => fn getppid(task) -> SysResult { Ok(task.process.ppid as u64) } }
+syscall! { Implemented => fn gettid(task) -> SysResult { Ok(task.tid as u64) } }
+syscall! { Implemented => fn getuid(task) -> SysResult { Ok(lock(&task.process.creds).uid.into()) } }
+syscall! { Implemented => fn geteuid(task) -> SysResult { Ok(lock(&task.process.creds).euid.into()) } }
+syscall! { Implemented => fn getgid(task) -> SysResult { Ok(lock(&task.process.creds).gid.into()) } }
+syscall! { Implemented => fn getegid(task) -> SysResult { Ok(lock(&task.process.creds).egid.into()) } }
+syscall! { Implemented => fn getpgrp(task) -> SysResult { Ok(task.process.pgid as u64) } }
+
+syscall! {
+    Implemented => fn getpgid(task, pid: i32) -> SysResult {
+        if pid != 0 && pid != task.process.pid {
+            return Err(Errno::ESRCH);
+        }
+        Ok(task.process.pgid as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn getsid(task, pid: i32) -> SysResult {
+        if pid != 0 && pid != task.process.pid {
+            return Err(Errno::ESRCH);
+        }
+        Ok(task.process.sid as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn getresuid(task, ruid: UserAddr, euid: UserAddr, suid: UserAddr) -> SysResult {
+        let c = lock(&task.process.creds).clone();
+        let mem = task.mem();
+        write_obj(&mem, ruid.0, &c.uid)?;
+        write_obj(&mem, euid.0, &c.euid)?;
+        write_obj(&mem, suid.0, &c.suid)?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn getresgid(task, rgid: UserAddr, egid: UserAddr, sgid: UserAddr) -> SysResult {
+        let c = lock(&task.process.creds).clone();
+        let mem = task.mem();
+        write_obj(&mem, rgid.0, &c.gid)?;
+        write_obj(&mem, egid.0, &c.egid)?;
+        write_obj(&mem, sgid.0, &c.sgid)?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn getgroups(task, size: i32, list: UserAddr) -> SysResult {
+        let groups = lock(&task.process.creds).groups.clone();
+        if size < 0 {
+            return Err(Errno::EINVAL);
+        }
+        if size == 0 {
+            return Ok(groups.len() as u64);
+        }
+        if (size as usize) < groups.len() {
+            return Err(Errno::EINVAL);
+        }
+        let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_ne_bytes()).collect();
+        task.mem().write(list.0, &bytes)?;
+        Ok(groups.len() as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn set_tid_address(task, tidptr: UserAddr) -> SysResult {
+        task.clear_child_tid = tidptr.0;
+        Ok(task.tid as u64)
+    }
+}
+
+syscall! {
+    Partial("the list is recorded; robust futexes are not released at thread death yet")
+    => fn set_robust_list(task, head: UserAddr, len: usize) -> SysResult {
+        // sizeof(struct robust_list_head) on x86_64.
+        if len != 24 {
+            return Err(Errno::EINVAL);
+        }
+        task.robust_list = (head.0, len as u64);
+        Ok(0)
+    }
+}
+
+const ARCH_SET_GS: i32 = 0x1001;
+const ARCH_SET_FS: i32 = 0x1002;
+const ARCH_GET_FS: i32 = 0x1003;
+const ARCH_GET_GS: i32 = 0x1004;
+
+syscall! {
+    Partial("FS and GS bases only; CET and CPUID controls give EINVAL")
+    => fn arch_prctl(task, code: i32, addr: UserAddr) -> SysResult {
+        match code {
+            ARCH_SET_FS | ARCH_SET_GS if addr.0 >= TASK_SIZE => Err(Errno::EPERM),
+            ARCH_SET_FS => {
+                task.regs.set_fs_base(addr.0);
+                Ok(0)
+            }
+            ARCH_SET_GS => {
+                task.regs.set_gs_base(addr.0);
+                Ok(0)
+            }
+            ARCH_GET_FS => write_obj(&task.mem(), addr.0, &task.regs.fs_base()).map(|_| 0),
+            ARCH_GET_GS => write_obj(&task.mem(), addr.0, &task.regs.gs_base()).map(|_| 0),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+}
+
+fn own_pid(task: &Task, pid: i32) -> Result<(), Errno> {
+    if pid == 0 || pid == task.process.pid {
+        Ok(())
+    } else {
+        Err(Errno::ESRCH)
+    }
+}
+
+syscall! {
+    Implemented => fn prlimit64(task, pid: i32, resource: u32, new: UserAddr, old: UserAddr) -> SysResult {
+        own_pid(task, pid)?;
+        let new_limit = if new.is_null() {
+            None
+        } else {
+            let r: Rlimit64 = read_obj(&task.mem(), new.0)?;
+            Some(Rlimit { cur: r.rlim_cur, max: r.rlim_max })
+        };
+        let privileged = lock(&task.process.creds).euid == 0;
+        let mut limits = lock(&task.process.rlimits);
+        let current = limits.get(resource)?;
+        if let Some(n) = new_limit {
+            limits.set(resource, n, privileged)?;
+        }
+        drop(limits);
+        if !old.is_null() {
+            let r = Rlimit64 { rlim_cur: current.cur, rlim_max: current.max };
+            write_obj(&task.mem(), old.0, &r)?;
+        }
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn getrlimit(task, resource: u32, rlim: UserAddr) -> SysResult {
+        let l = lock(&task.process.rlimits).get(resource)?;
+        write_obj(&task.mem(), rlim.0, &Rlimit64 { rlim_cur: l.cur, rlim_max: l.max })?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn setrlimit(task, resource: u32, rlim: UserAddr) -> SysResult {
+        let r: Rlimit64 = read_obj(&task.mem(), rlim.0)?;
+        let privileged = lock(&task.process.creds).euid == 0;
+        lock(&task.process.rlimits).set(resource, Rlimit { cur: r.rlim_cur, max: r.rlim_max }, privileged)?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Partial("single-threaded processes only: ends the whole process")
+    => fn exit(task, status: i32) -> SysResult {
+        task.exit = Some(ExitStatus::Code(status & 0xff));
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn exit_group(task, status: i32) -> SysResult {
+        task.exit = Some(ExitStatus::Code(status & 0xff));
+        Ok(0)
+    }
+}
+
+/// Reads a NULL-terminated array of string pointers (argv, envp).
+fn read_string_array(task: &Task, addr: UserAddr) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut out = Vec::new();
+    if addr.is_null() {
+        return Ok(out);
+    }
+    let mem = task.mem();
+    for i in 0u64.. {
+        let p = mem.read_u64(addr.0.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
+        if p == 0 {
+            break;
+        }
+        if out.len() >= loader::MAX_ARG_STRINGS {
+            return Err(Errno::E2BIG);
+        }
+        let s = mem.read_cstring(p, MAX_ARG_STRLEN).map_err(|e| match e {
+            Errno::ENAMETOOLONG => Errno::E2BIG,
+            e => e,
+        })?;
+        out.push(s);
+    }
+    Ok(out)
+}
+
+syscall! {
+    Partial("single-threaded callers; set-user-ID bits are not honoured")
+    => fn execve(task, filename: UserAddr, argv: UserAddr, envp: UserAddr) -> SysResult {
+        let path = crate::fs::read_path(task, filename)?;
+        let argv = read_string_array(task, argv)?;
+        let envp = read_string_array(task, envp)?;
+        exec(task, path, argv, envp)
+    }
+}
+
+/// Loads a new program into `task` (execve, and the first program of a run).
+pub fn exec(task: &mut Task, path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
+    let creds = lock(&task.process.creds).clone();
+    let ids = [creds.uid, creds.euid, creds.gid, creds.egid];
+    let stack_limit = lock(&task.process.rlimits).stack();
+    let image = {
+        let fs = lock(&task.process.fs);
+        loader::load(&task.kernel, &fs, &creds.fs_cred(), ids, stack_limit, ExecArgs { path, argv, envp })?
+    };
+    task.commit_exec(image);
+    Ok(0)
+}

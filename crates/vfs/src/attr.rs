@@ -1,0 +1,181 @@
+//! Changing attributes: mode, owner, times, size. Only tmpfs nodes can be
+//! changed; host nodes are read-only (`EROFS`) and the kernel's device
+//! nodes are fixed (`EPERM`).
+
+use crate::cred::{self, Cred, MAY_WRITE};
+use crate::file::OpenFile;
+use crate::fs_context::FsContext;
+use crate::mount::Location;
+use crate::node::Node;
+use crate::stat::Timespec;
+use crate::tmpfs::{self, Inode};
+use crate::vfs::Vfs;
+use crate::{Errno, VfsResult};
+
+/// One time of `utimensat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUpdate {
+    /// `UTIME_OMIT`: leave it.
+    Omit,
+    /// `UTIME_NOW`.
+    Now,
+    Set(Timespec),
+}
+
+/// The tmpfs inode to change, or why not.
+fn changeable(loc: &Location) -> VfsResult<&std::sync::Arc<Inode>> {
+    match &loc.node {
+        Node::Tmpfs(i) => Ok(i),
+        Node::Host(_) => Err(Errno::EROFS),
+        Node::Dev(_) => Err(Errno::EPERM),
+    }
+}
+
+fn file_loc(file: &OpenFile) -> VfsResult<&Location> {
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    file.loc.as_ref().ok_or(Errno::EPERM)
+}
+
+fn chmod_loc(loc: &Location, mode: u32, cred: &Cred) -> VfsResult<()> {
+    let inode = changeable(loc)?;
+    let owner = inode.owner();
+    if !cred.is_root() && cred.uid != owner.uid {
+        return Err(Errno::EPERM);
+    }
+    let mut mode = mode & 0o7777;
+    if !cred.is_root() && !cred.in_group(owner.gid) {
+        mode &= !libc::S_ISGID;
+    }
+    inode.set_mode(mode);
+    Ok(())
+}
+
+fn chown_loc(loc: &Location, uid: Option<u32>, gid: Option<u32>, cred: &Cred) -> VfsResult<()> {
+    let inode = changeable(loc)?;
+    let owner = inode.owner();
+    if !cred.is_root() {
+        let uid_ok = uid.is_none_or(|u| u == owner.uid) && (uid.is_none() || cred.uid == owner.uid);
+        let gid_ok = gid.is_none_or(|g| cred.uid == owner.uid && (g == owner.gid || cred.in_group(g)));
+        if !uid_ok || !gid_ok {
+            return Err(Errno::EPERM);
+        }
+    }
+    let not_dir = owner.mode & libc::S_IFMT != libc::S_IFDIR;
+    inode.set_owner(uid, gid, not_dir && (uid.is_some() || gid.is_some()));
+    Ok(())
+}
+
+fn utimens_loc(loc: &Location, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred) -> VfsResult<()> {
+    if atime == TimeUpdate::Omit && mtime == TimeUpdate::Omit {
+        return Ok(());
+    }
+    let inode = changeable(loc)?;
+    let owner = inode.owner();
+    let is_owner = cred.is_root() || cred.uid == owner.uid;
+    if !is_owner {
+        let only_now = matches!(atime, TimeUpdate::Now | TimeUpdate::Omit) && matches!(mtime, TimeUpdate::Now | TimeUpdate::Omit);
+        if !only_now {
+            return Err(Errno::EPERM);
+        }
+        cred::check(cred, owner, MAY_WRITE)?;
+    }
+    let now = Timespec::now();
+    let pick = |t: TimeUpdate| match t {
+        TimeUpdate::Omit => None,
+        TimeUpdate::Now => Some(now),
+        TimeUpdate::Set(t) => Some(t),
+    };
+    inode.set_times(pick(atime), pick(mtime));
+    Ok(())
+}
+
+impl Vfs {
+    /// `fchmodat`; `follow` false (`AT_SYMLINK_NOFOLLOW`) on a symlink is
+    /// `EOPNOTSUPP`, as on Linux.
+    pub fn chmod(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        mode: u32,
+        follow: bool,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let found = self.lookup(ctx, base, path, follow, cred)?;
+        if found.loc.node.is_symlink() {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        chmod_loc(&found.loc, mode, cred)
+    }
+
+    pub fn fchmod(&self, file: &OpenFile, mode: u32, cred: &Cred) -> VfsResult<()> {
+        chmod_loc(file_loc(file)?, mode, cred)
+    }
+
+    /// `fchownat`; `None` for an id of -1.
+    #[allow(clippy::too_many_arguments)]
+    pub fn chown(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        uid: Option<u32>,
+        gid: Option<u32>,
+        follow: bool,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let found = self.lookup(ctx, base, path, follow, cred)?;
+        chown_loc(&found.loc, uid, gid, cred)
+    }
+
+    pub fn fchown(&self, file: &OpenFile, uid: Option<u32>, gid: Option<u32>, cred: &Cred) -> VfsResult<()> {
+        chown_loc(file_loc(file)?, uid, gid, cred)
+    }
+
+    /// `utimensat` by path.
+    #[allow(clippy::too_many_arguments)]
+    pub fn utimens(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        atime: TimeUpdate,
+        mtime: TimeUpdate,
+        follow: bool,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let found = self.lookup(ctx, base, path, follow, cred)?;
+        utimens_loc(&found.loc, atime, mtime, cred)
+    }
+
+    /// `futimens`.
+    pub fn futimens(&self, file: &OpenFile, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred) -> VfsResult<()> {
+        utimens_loc(file_loc(file)?, atime, mtime, cred)
+    }
+
+    /// `truncate` by path (`ftruncate` is `OpenFile::truncate`).
+    pub fn truncate(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        len: u64,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        if i64::try_from(len).is_err() {
+            return Err(Errno::EINVAL);
+        }
+        let found = self.lookup(ctx, base, path, true, cred)?;
+        let loc = &found.loc;
+        match loc.node.file_type() {
+            libc::S_IFDIR => return Err(Errno::EISDIR),
+            libc::S_IFREG => {}
+            _ => return Err(Errno::EINVAL),
+        }
+        let inode = changeable(loc)?;
+        cred::check(cred, loc.node.owner(), MAY_WRITE)?;
+        tmpfs::truncate(inode, len)
+    }
+}

@@ -1,0 +1,465 @@
+//! The host's file system, read-only, seen through a root prefix.
+//!
+//! A guest path inside this mount (`rel`, always starting with `/`) is the
+//! host path `root + rel`. Only host terminals (`/dev/tty`, `/dev/pts/*`)
+//! may be opened for writing; every other write is refused before any host
+//! call is made. `host_stdio` wraps the fds Trapline inherited.
+
+use std::collections::VecDeque;
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::{Arc, Mutex};
+
+use crate::file::{generic_seek, DirEntry, FileOps, OpenFile};
+use crate::stat::Stat;
+use crate::{host_errno, lock, Errno, VfsResult};
+
+/// The host file system below a root directory.
+pub(crate) struct HostFs {
+    /// The host directory that is the guest's `/` here; empty for the
+    /// host's own `/`.
+    root: Vec<u8>,
+}
+
+/// A node of the host file system, with the `lstat` its lookup saw.
+#[derive(Clone)]
+pub(crate) struct HostNode {
+    /// Path inside the mount, starting with `/`.
+    pub rel: Vec<u8>,
+    pub st: libc::stat,
+}
+
+fn cstr(path: &[u8]) -> VfsResult<CString> {
+    CString::new(path).map_err(|_| Errno::EINVAL)
+}
+
+/// Whether `rel` names a host terminal the guest may open for writing.
+fn is_terminal_path(rel: &[u8]) -> bool {
+    rel == b"/dev/tty" || (rel.starts_with(b"/dev/pts/") && rel != b"/dev/pts/ptmx" && rel.len() > 9)
+}
+
+impl HostFs {
+    /// `root` is an absolute host directory; `/` or empty for the host's
+    /// own root.
+    pub fn new(root: &[u8]) -> HostFs {
+        let mut root = root.to_vec();
+        while root.last() == Some(&b'/') {
+            root.pop();
+        }
+        HostFs { root }
+    }
+
+    /// The host directory shown as `/` (empty for the host's `/`).
+    pub fn root(&self) -> &[u8] {
+        &self.root
+    }
+
+    fn host_path(&self, rel: &[u8]) -> Vec<u8> {
+        if self.root.is_empty() {
+            return rel.to_vec();
+        }
+        let mut p = self.root.clone();
+        if rel != b"/" {
+            p.extend_from_slice(rel);
+        }
+        p
+    }
+
+    pub fn lstat(&self, rel: &[u8]) -> VfsResult<libc::stat> {
+        let p = cstr(&self.host_path(rel))?;
+        // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `p` is a NUL-terminated path and `st` a valid out-pointer
+        // for the duration of the call.
+        let r = unsafe { libc::fstatat(libc::AT_FDCWD, p.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+        if r < 0 {
+            return Err(host_errno());
+        }
+        Ok(st)
+    }
+
+    pub fn node(&self, rel: &[u8]) -> VfsResult<HostNode> {
+        Ok(HostNode { rel: rel.to_vec(), st: self.lstat(rel)? })
+    }
+
+    pub fn child(&self, dir: &HostNode, name: &[u8]) -> VfsResult<HostNode> {
+        let mut rel = dir.rel.clone();
+        if rel != b"/" {
+            rel.push(b'/');
+        }
+        rel.extend_from_slice(name);
+        self.node(&rel)
+    }
+
+    /// The parent directory (the root is its own parent).
+    pub fn parent(&self, n: &HostNode) -> VfsResult<HostNode> {
+        let cut = n.rel.iter().rposition(|&b| b == b'/').unwrap_or(0);
+        let rel = if cut == 0 { b"/".to_vec() } else { n.rel[..cut].to_vec() };
+        self.node(&rel)
+    }
+
+    pub fn readlink(&self, n: &HostNode) -> VfsResult<Vec<u8>> {
+        let p = cstr(&self.host_path(&n.rel))?;
+        let mut buf = vec![0u8; 4096];
+        loop {
+            // SAFETY: `p` is NUL-terminated and `buf` is writable for
+            // `buf.len()` bytes.
+            let r = unsafe { libc::readlinkat(libc::AT_FDCWD, p.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+            let n = usize::try_from(r).map_err(|_| host_errno())?;
+            if n < buf.len() {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            if buf.len() >= 1 << 16 {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            buf.resize(buf.len() * 2, 0);
+        }
+    }
+
+    /// Whether the guest may write to this node: only host terminals.
+    pub fn writable(&self, n: &HostNode) -> bool {
+        n.st.st_mode & libc::S_IFMT == libc::S_IFCHR && is_terminal_path(&n.rel)
+    }
+
+    fn open_host(&self, rel: &[u8], flags: i32) -> VfsResult<OwnedFd> {
+        let p = cstr(&self.host_path(rel))?;
+        // SAFETY: `p` is NUL-terminated; the flags never create or truncate.
+        let fd = unsafe { libc::open(p.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NOFOLLOW) };
+        if fd < 0 {
+            return Err(host_errno());
+        }
+        // SAFETY: `fd` was just returned by open and is owned by nobody else.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+
+    /// Opens a node for the guest. `write` is only honoured for terminals
+    /// (the caller has already refused other writes with `EROFS`).
+    pub fn open(&self, n: &HostNode, acc: i32, write: bool) -> VfsResult<Arc<dyn FileOps>> {
+        match n.st.st_mode & libc::S_IFMT {
+            libc::S_IFSOCK => Err(Errno::ENXIO),
+            libc::S_IFDIR => {
+                let fd = self.open_host(&n.rel, libc::O_RDONLY | libc::O_DIRECTORY)?;
+                Ok(Arc::new(HostDir { fd, cursor: Mutex::new(DirCursor::default()) }))
+            }
+            fmt => {
+                let terminal = write && self.writable(n);
+                let mut flags = if terminal && acc != libc::O_RDONLY {
+                    if acc == libc::O_WRONLY {
+                        libc::O_WRONLY
+                    } else {
+                        libc::O_RDWR
+                    }
+                } else if write {
+                    return Err(Errno::EROFS);
+                } else {
+                    libc::O_RDONLY
+                };
+                if fmt == libc::S_IFIFO {
+                    // A host FIFO must not block the kernel in open.
+                    flags |= libc::O_NONBLOCK;
+                }
+                let fd = self.open_host(&n.rel, flags)?;
+                let file = HostFile::new(fd, fmt == libc::S_IFREG || fmt == libc::S_IFBLK, false);
+                if terminal && !file.terminal {
+                    return Err(Errno::EROFS);
+                }
+                Ok(Arc::new(file))
+            }
+        }
+    }
+}
+
+/// Where a host file's position lives.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Io {
+    /// A file we opened: the open file's position, `pread`/`pwrite`.
+    Positioned,
+    /// An inherited stdio file: the host fd's own offset, which the
+    /// host processes sharing it also move.
+    HostOffset,
+    /// No position: terminals, pipes, sockets, other character devices.
+    Stream,
+}
+
+/// A host file that is not a directory.
+pub(crate) struct HostFile {
+    fd: OwnedFd,
+    io: Io,
+    terminal: bool,
+    regular: bool,
+}
+
+impl HostFile {
+    fn new(fd: OwnedFd, seekable: bool, stdio: bool) -> HostFile {
+        // SAFETY: isatty only inspects the fd, which `fd` keeps open.
+        let terminal = unsafe { libc::isatty(fd.as_raw_fd()) } == 1;
+        let io = match (seekable, stdio) {
+            (false, _) => Io::Stream,
+            (true, false) => Io::Positioned,
+            (true, true) => Io::HostOffset,
+        };
+        HostFile { fd, io, terminal, regular: seekable }
+    }
+
+    fn raw(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+}
+
+fn ret(r: isize) -> VfsResult<usize> {
+    usize::try_from(r).map_err(|_| host_errno())
+}
+
+impl FileOps for HostFile {
+    fn seekable(&self) -> bool {
+        self.io != Io::Stream
+    }
+
+    fn read(&self, buf: &mut [u8], pos: &mut u64) -> VfsResult<usize> {
+        if self.io == Io::Positioned {
+            let n = self.pread(buf, *pos)?;
+            *pos += n as u64;
+            return Ok(n);
+        }
+        // SAFETY: `buf` is writable for `buf.len()` bytes.
+        ret(unsafe { libc::read(self.raw(), buf.as_mut_ptr().cast(), buf.len()) })
+    }
+
+    fn write(&self, buf: &[u8], pos: &mut u64, _append: bool) -> VfsResult<usize> {
+        if self.io == Io::Positioned {
+            // Files we open by path are never writable.
+            return Err(Errno::EBADF);
+        }
+        // SAFETY: `buf` is readable for `buf.len()` bytes. O_APPEND, if
+        // any, is the host fd's own.
+        let n = ret(unsafe { libc::write(self.raw(), buf.as_ptr().cast(), buf.len()) })?;
+        *pos += n as u64;
+        Ok(n)
+    }
+
+    fn pread(&self, buf: &mut [u8], off: u64) -> VfsResult<usize> {
+        let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        // SAFETY: `buf` is writable for `buf.len()` bytes.
+        ret(unsafe { libc::pread(self.raw(), buf.as_mut_ptr().cast(), buf.len(), off) })
+    }
+
+    fn pwrite(&self, buf: &[u8], off: u64, _append: bool) -> VfsResult<usize> {
+        if self.io != Io::HostOffset {
+            return Err(Errno::EBADF);
+        }
+        let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        // SAFETY: `buf` is readable for `buf.len()` bytes.
+        ret(unsafe { libc::pwrite(self.raw(), buf.as_ptr().cast(), buf.len(), off) })
+    }
+
+    fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
+        if self.io == Io::Positioned && matches!(whence, libc::SEEK_SET | libc::SEEK_CUR) {
+            return generic_seek(pos, off, whence, 0);
+        }
+        // SAFETY: lseek has no memory arguments. For positioned files the
+        // host offset is private to us and only used to compute SEEK_END,
+        // SEEK_DATA and SEEK_HOLE.
+        let r = unsafe { libc::lseek(self.raw(), off, whence) };
+        let r = u64::try_from(r).map_err(|_| host_errno())?;
+        *pos = r;
+        Ok(r)
+    }
+
+    fn stat(&self) -> VfsResult<Stat> {
+        fstat(self.fd.as_fd()).map(|st| Stat::from_host(&st))
+    }
+
+    fn truncate(&self, len: u64) -> VfsResult<()> {
+        if self.io != Io::HostOffset || !self.regular {
+            return Err(Errno::EINVAL);
+        }
+        let len = i64::try_from(len).map_err(|_| Errno::EINVAL)?;
+        // SAFETY: no memory arguments; this is an inherited stdio file.
+        if unsafe { libc::ftruncate(self.raw(), len) } < 0 {
+            return Err(host_errno());
+        }
+        Ok(())
+    }
+
+    fn fsync(&self) -> VfsResult<()> {
+        if self.io == Io::HostOffset {
+            // SAFETY: no memory arguments.
+            if unsafe { libc::fsync(self.raw()) } < 0 {
+                return Err(host_errno());
+            }
+        }
+        Ok(())
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.terminal
+    }
+
+    fn tcgets(&self) -> VfsResult<libc::termios> {
+        if !self.terminal {
+            return Err(Errno::ENOTTY);
+        }
+        // SAFETY: an all-zero termios is a valid value of this C struct.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: TCGETS writes one termios to the pointer we pass.
+        if unsafe { libc::ioctl(self.raw(), libc::TCGETS, &mut t) } < 0 {
+            return Err(host_errno());
+        }
+        Ok(t)
+    }
+
+    fn winsize(&self) -> VfsResult<libc::winsize> {
+        if !self.terminal {
+            return Err(Errno::ENOTTY);
+        }
+        let mut w = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+        // SAFETY: TIOCGWINSZ writes one winsize to the pointer we pass.
+        if unsafe { libc::ioctl(self.raw(), libc::TIOCGWINSZ, &mut w) } < 0 {
+            return Err(host_errno());
+        }
+        Ok(w)
+    }
+
+    fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.regular.then(|| self.fd.as_fd())
+    }
+}
+
+pub(crate) fn fstat(fd: BorrowedFd<'_>) -> VfsResult<libc::stat> {
+    // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid out-pointer; the fd is open for the call.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } < 0 {
+        return Err(host_errno());
+    }
+    Ok(st)
+}
+
+/// Entries read from the host but not yet handed to the guest.
+#[derive(Default)]
+struct DirCursor {
+    pending: VecDeque<DirEntry>,
+    /// The position before `pending`'s first entry (where the guest is).
+    at: u64,
+    /// Whether the host fd is positioned to continue after `pending`.
+    valid: bool,
+}
+
+/// A host directory: entries from the host's `getdents64`, with the host's
+/// `d_off` cookies as positions.
+pub(crate) struct HostDir {
+    fd: OwnedFd,
+    cursor: Mutex<DirCursor>,
+}
+
+const DIRENT_BUF: usize = 32 * 1024;
+
+/// Parses a `getdents64` buffer.
+fn parse_dirents(buf: &[u8], out: &mut VecDeque<DirEntry>) {
+    let mut i = 0usize;
+    while i + 19 <= buf.len() {
+        let u64_at = |o: usize| buf.get(o..o + 8).and_then(|b| b.try_into().ok()).map(u64::from_ne_bytes);
+        let (Some(ino), Some(off)) = (u64_at(i), u64_at(i + 8)) else { break };
+        let reclen = usize::from(u16::from_ne_bytes([buf[i + 16], buf[i + 17]]));
+        if reclen < 20 || i + reclen > buf.len() {
+            break;
+        }
+        let kind = buf[i + 18];
+        let raw = &buf[i + 19..i + reclen];
+        let len = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
+        out.push_back(DirEntry { ino, off: off as i64, kind, name: raw[..len].to_vec() });
+        i += reclen;
+    }
+}
+
+impl HostDir {
+    fn host_seek(&self, off: i64, whence: i32) -> VfsResult<u64> {
+        // SAFETY: lseek has no memory arguments.
+        let r = unsafe { libc::lseek(self.fd.as_raw_fd(), off, whence) };
+        u64::try_from(r).map_err(|_| host_errno())
+    }
+
+    fn fill(&self, cur: &mut DirCursor) -> VfsResult<()> {
+        let mut buf = vec![0u8; DIRENT_BUF];
+        // SAFETY: getdents64 writes at most `buf.len()` bytes into `buf`.
+        let r = unsafe { libc::syscall(libc::SYS_getdents64, self.fd.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
+        let n = usize::try_from(r).map_err(|_| host_errno())?;
+        parse_dirents(&buf[..n.min(buf.len())], &mut cur.pending);
+        Ok(())
+    }
+}
+
+impl FileOps for HostDir {
+    fn seekable(&self) -> bool {
+        true
+    }
+
+    fn read(&self, _buf: &mut [u8], _pos: &mut u64) -> VfsResult<usize> {
+        Err(Errno::EISDIR)
+    }
+
+    fn pread(&self, _buf: &mut [u8], _off: u64) -> VfsResult<usize> {
+        Err(Errno::EISDIR)
+    }
+
+    fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
+        let mut cur = lock(&self.cursor);
+        let new = match whence {
+            libc::SEEK_SET | libc::SEEK_CUR => {
+                let mut p = *pos;
+                let target = generic_seek(&mut p, off, whence, 0)?;
+                self.host_seek(target as i64, libc::SEEK_SET)?
+            }
+            _ => self.host_seek(off, whence)?,
+        };
+        *cur = DirCursor { pending: VecDeque::new(), at: new, valid: true };
+        *pos = new;
+        Ok(new)
+    }
+
+    fn stat(&self) -> VfsResult<Stat> {
+        fstat(self.fd.as_fd()).map(|st| Stat::from_host(&st))
+    }
+
+    fn getdents(&self, pos: &mut u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
+        let mut cur = lock(&self.cursor);
+        if !cur.valid || cur.at != *pos {
+            let off = i64::try_from(*pos).map_err(|_| Errno::EINVAL)?;
+            self.host_seek(off, libc::SEEK_SET)?;
+            *cur = DirCursor { pending: VecDeque::new(), at: *pos, valid: true };
+        }
+        loop {
+            if cur.pending.is_empty() {
+                self.fill(&mut cur)?;
+                if cur.pending.is_empty() {
+                    return Ok(());
+                }
+            }
+            let Some(e) = cur.pending.front() else { return Ok(()) };
+            if !sink(e) {
+                return Ok(());
+            }
+            let next = e.off as u64;
+            cur.pending.pop_front();
+            cur.at = next;
+            *pos = next;
+        }
+    }
+
+    fn is_dir(&self) -> bool {
+        true
+    }
+}
+
+/// Wraps one of the host's stdio fds (dup'd by the caller) as an open
+/// file: reads and writes go to the host fd (its own offset, shared with
+/// the host processes that share it), `fstat` is the host's, terminals
+/// answer `TCGETS`/`TIOCGWINSZ`.
+pub fn host_stdio(fd: OwnedFd, flags: i32, path: Vec<u8>) -> Arc<OpenFile> {
+    let seekable = match fstat(fd.as_fd()) {
+        Ok(st) => matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFBLK),
+        Err(_) => false,
+    };
+    OpenFile::from_ops(Arc::new(HostFile::new(fd, seekable, true)), flags, path)
+}

@@ -1,0 +1,720 @@
+//! An in-memory file system, private to one run (`/tmp`).
+//!
+//! Directories map names to inodes; regular files keep their bytes in a host
+//! memfd each (created on first use), so file data is not on our heap and
+//! the kernel can map it into a guest. Changes to the namespace (create,
+//! remove, rename, link) are serialised by one lock per file system; lookups
+//! and directory reads take only the directory's own lock. Lock order:
+//! namespace, then a directory, then an inode's metadata.
+
+use std::collections::BTreeMap;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use crate::cred::{self, Cred, Owner, MAY_EXEC, MAY_WRITE};
+use crate::file::{generic_seek, DirEntry, FileOps};
+use crate::host::fstat;
+use crate::stat::{dtype_of_mode, Stat, Timespec};
+use crate::{host_errno, lock, Errno, VfsResult};
+
+/// Linux's tmpfs reports 20 bytes per directory entry as a directory's size.
+const BOGO_DIRENT_SIZE: i64 = 20;
+/// Directory positions 0 and 1 are `.` and `..`; entries' cookies start here.
+const FIRST_COOKIE: u64 = 2;
+
+struct Meta {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    nlink: u64,
+    atime: Timespec,
+    mtime: Timespec,
+    ctime: Timespec,
+    btime: Timespec,
+}
+
+struct Entry {
+    cookie: u64,
+    inode: Arc<Inode>,
+}
+
+struct Dir {
+    entries: BTreeMap<Vec<u8>, Entry>,
+    /// Entries in creation order: a directory position is a cookie, so
+    /// reading continues correctly while entries come and go.
+    by_cookie: BTreeMap<u64, Vec<u8>>,
+    next_cookie: u64,
+    /// The directory holding this one (dead for the root).
+    parent: Weak<Inode>,
+    name: Vec<u8>,
+}
+
+enum Data {
+    Dir(Mutex<Dir>),
+    /// The memfd holding the bytes, created on first write.
+    File(OnceLock<OwnedFd>),
+    Symlink(Vec<u8>),
+}
+
+/// A tmpfs inode.
+pub(crate) struct Inode {
+    ino: u64,
+    dev: u64,
+    meta: Mutex<Meta>,
+    data: Data,
+}
+
+/// What `Tmpfs::create` makes.
+pub(crate) enum NewNode<'a> {
+    File,
+    Dir,
+    Symlink(&'a [u8]),
+}
+
+/// One tmpfs instance.
+pub(crate) struct Tmpfs {
+    dev: u64,
+    next_ino: AtomicU64,
+    ns: Mutex<()>,
+    root: Arc<Inode>,
+}
+
+fn not_dir() -> Errno {
+    Errno::ENOTDIR
+}
+
+impl Inode {
+    fn dir(&self) -> VfsResult<&Mutex<Dir>> {
+        match &self.data {
+            Data::Dir(d) => Ok(d),
+            _ => Err(not_dir()),
+        }
+    }
+
+    pub fn owner(&self) -> Owner {
+        let m = lock(&self.meta);
+        Owner { mode: m.mode, uid: m.uid, gid: m.gid }
+    }
+
+    fn is_dir(&self) -> bool {
+        matches!(self.data, Data::Dir(_))
+    }
+
+    /// Whether it has been removed from the tree (a deleted directory).
+    pub fn is_unlinked(&self) -> bool {
+        lock(&self.meta).nlink == 0
+    }
+
+    fn touch(&self, mtime: bool) {
+        let now = Timespec::now();
+        let mut m = lock(&self.meta);
+        m.ctime = now;
+        if mtime {
+            m.mtime = now;
+        }
+    }
+
+    fn memfd(&self) -> Option<&OwnedFd> {
+        match &self.data {
+            Data::File(f) => f.get(),
+            _ => None,
+        }
+    }
+
+    /// The memfd, created now if the file has none yet.
+    fn memfd_or_create(&self) -> VfsResult<&OwnedFd> {
+        let Data::File(cell) = &self.data else { return Err(Errno::EINVAL) };
+        if let Some(fd) = cell.get() {
+            return Ok(fd);
+        }
+        // SAFETY: the name is a NUL-terminated literal; no other pointers.
+        let raw = unsafe { libc::memfd_create(c"trapline-tmpfs".as_ptr(), libc::MFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(host_errno());
+        }
+        // SAFETY: `raw` was just returned by memfd_create and is ours.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // A racing creator may have won; then ours is dropped.
+        let _ = cell.set(fd);
+        cell.get().ok_or(Errno::EIO)
+    }
+
+    fn size_and_blocks(&self) -> (i64, i64) {
+        match &self.data {
+            Data::Dir(d) => ((lock(d).entries.len() as i64 + 2) * BOGO_DIRENT_SIZE, 0),
+            Data::Symlink(t) => (t.len() as i64, 0),
+            Data::File(_) => match self.memfd().map(|fd| fstat(fd.as_fd())) {
+                Some(Ok(st)) => (st.st_size, st.st_blocks),
+                _ => (0, 0),
+            },
+        }
+    }
+
+    pub fn stat(&self) -> Stat {
+        let (size, blocks) = self.size_and_blocks();
+        let m = lock(&self.meta);
+        Stat {
+            dev: self.dev,
+            ino: self.ino,
+            mode: m.mode,
+            nlink: m.nlink,
+            uid: m.uid,
+            gid: m.gid,
+            rdev: 0,
+            size,
+            blksize: 4096,
+            blocks,
+            atime: m.atime,
+            mtime: m.mtime,
+            ctime: m.ctime,
+            btime: Some(m.btime),
+            mnt_id: 0,
+        }
+    }
+
+    pub fn readlink(&self) -> VfsResult<Vec<u8>> {
+        match &self.data {
+            Data::Symlink(t) => Ok(t.clone()),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    /// The entry `name` of this directory.
+    pub fn lookup(&self, name: &[u8]) -> VfsResult<Arc<Inode>> {
+        lock(self.dir()?).entries.get(name).map(|e| e.inode.clone()).ok_or(Errno::ENOENT)
+    }
+
+    /// The directory holding this one; the root is its own parent.
+    pub fn parent(self: &Arc<Self>) -> Arc<Inode> {
+        match &self.data {
+            Data::Dir(d) => lock(d).parent.upgrade().unwrap_or_else(|| self.clone()),
+            _ => self.clone(),
+        }
+    }
+
+    /// Appends the names from the root to this directory.
+    pub fn push_components(self: &Arc<Self>, out: &mut Vec<Vec<u8>>) {
+        let mut names = Vec::new();
+        let mut cur = self.clone();
+        while let Data::Dir(d) = &cur.data {
+            let (parent, name) = {
+                let d = lock(d);
+                (d.parent.upgrade(), d.name.clone())
+            };
+            match parent {
+                Some(p) if names.len() < 4096 => {
+                    names.push(name);
+                    cur = p;
+                }
+                _ => break,
+            }
+        }
+        out.extend(names.into_iter().rev());
+    }
+
+    /// `chmod`: the permission bits, type kept.
+    pub fn set_mode(&self, mode: u32) {
+        let mut m = lock(&self.meta);
+        m.mode = (m.mode & libc::S_IFMT) | (mode & 0o7777);
+        m.ctime = Timespec::now();
+    }
+
+    /// `chown`: `None` leaves an id as it is.
+    pub fn set_owner(&self, uid: Option<u32>, gid: Option<u32>, clear_setid: bool) {
+        let mut m = lock(&self.meta);
+        if let Some(u) = uid {
+            m.uid = u;
+        }
+        if let Some(g) = gid {
+            m.gid = g;
+        }
+        if clear_setid {
+            m.mode &= !libc::S_ISUID;
+            if m.mode & 0o010 != 0 {
+                m.mode &= !libc::S_ISGID;
+            }
+        }
+        m.ctime = Timespec::now();
+    }
+
+    /// `utimensat`: `None` leaves a time as it is.
+    pub fn set_times(&self, atime: Option<Timespec>, mtime: Option<Timespec>) {
+        let mut m = lock(&self.meta);
+        if let Some(a) = atime {
+            m.atime = a;
+        }
+        if let Some(t) = mtime {
+            m.mtime = t;
+        }
+        m.ctime = Timespec::now();
+    }
+
+    fn is_ancestor_or_self_of(self: &Arc<Self>, other: &Arc<Inode>) -> bool {
+        let mut cur = other.clone();
+        for _ in 0..4096 {
+            if Arc::ptr_eq(self, &cur) {
+                return true;
+            }
+            let p = cur.parent();
+            if Arc::ptr_eq(&p, &cur) {
+                return false;
+            }
+            cur = p;
+        }
+        false
+    }
+}
+
+/// Linux's `may_create`: a live directory the caller may write and search.
+fn may_create(dir: &Inode, cred: &Cred) -> VfsResult<()> {
+    if dir.is_unlinked() {
+        return Err(Errno::ENOENT);
+    }
+    cred::check(cred, dir.owner(), MAY_WRITE | MAY_EXEC)
+}
+
+/// Linux's `may_delete` for removing `victim` from `dir`.
+fn may_delete(dir: &Inode, victim: &Inode, want_dir: bool, cred: &Cred) -> VfsResult<()> {
+    let d = dir.owner();
+    cred::check(cred, d, MAY_WRITE | MAY_EXEC)?;
+    cred::check_sticky(cred, d, victim.owner())?;
+    match (want_dir, victim.is_dir()) {
+        (true, false) => Err(Errno::ENOTDIR),
+        (false, true) => Err(Errno::EISDIR),
+        _ => Ok(()),
+    }
+}
+
+impl Dir {
+    fn insert(&mut self, name: &[u8], inode: Arc<Inode>) {
+        let cookie = self.next_cookie;
+        self.next_cookie += 1;
+        self.by_cookie.insert(cookie, name.to_vec());
+        self.entries.insert(name.to_vec(), Entry { cookie, inode });
+    }
+
+    fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
+        let e = self.entries.remove(name)?;
+        self.by_cookie.remove(&e.cookie);
+        Some(e.inode)
+    }
+}
+
+fn add_nlink(inode: &Inode, delta: i64) {
+    let mut m = lock(&inode.meta);
+    m.nlink = m.nlink.saturating_add_signed(delta);
+}
+
+impl Tmpfs {
+    /// A tmpfs whose root has mode 01777 and is owned by root.
+    pub fn new(dev: u64) -> Tmpfs {
+        let now = Timespec::now();
+        let root = Arc::new(Inode {
+            ino: 1,
+            dev,
+            meta: Mutex::new(Meta {
+                mode: libc::S_IFDIR | 0o1777,
+                uid: 0,
+                gid: 0,
+                nlink: 2,
+                atime: now,
+                mtime: now,
+                ctime: now,
+                btime: now,
+            }),
+            data: Data::Dir(Mutex::new(Dir {
+                entries: BTreeMap::new(),
+                by_cookie: BTreeMap::new(),
+                next_cookie: FIRST_COOKIE,
+                parent: Weak::new(),
+                name: Vec::new(),
+            })),
+        });
+        Tmpfs { dev, next_ino: AtomicU64::new(2), ns: Mutex::new(()), root }
+    }
+
+    pub fn root(&self) -> Arc<Inode> {
+        self.root.clone()
+    }
+
+    /// Creates `name` in `dir`. `mode` is the permission bits, umask
+    /// already applied. `EEXIST`, `ENOENT` (deleted dir), `EACCES`.
+    pub fn create(
+        &self,
+        dir: &Arc<Inode>,
+        name: &[u8],
+        kind: NewNode<'_>,
+        mode: u32,
+        cred: &Cred,
+    ) -> VfsResult<Arc<Inode>> {
+        let _ns = lock(&self.ns);
+        let d = dir.dir()?;
+        if lock(d).entries.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        may_create(dir, cred)?;
+        let parent = dir.owner();
+        let mut mode = mode & 0o7777;
+        let gid = if parent.mode & libc::S_ISGID != 0 {
+            if matches!(kind, NewNode::Dir) {
+                mode |= libc::S_ISGID;
+            }
+            parent.gid
+        } else {
+            cred.gid
+        };
+        let (mode, nlink, data) = match kind {
+            NewNode::File => (libc::S_IFREG | mode, 1, Data::File(OnceLock::new())),
+            NewNode::Symlink(target) => (libc::S_IFLNK | 0o777, 1, Data::Symlink(target.to_vec())),
+            NewNode::Dir => (
+                libc::S_IFDIR | mode,
+                2,
+                Data::Dir(Mutex::new(Dir {
+                    entries: BTreeMap::new(),
+                    by_cookie: BTreeMap::new(),
+                    next_cookie: FIRST_COOKIE,
+                    parent: Arc::downgrade(dir),
+                    name: name.to_vec(),
+                })),
+            ),
+        };
+        let now = Timespec::now();
+        let inode = Arc::new(Inode {
+            ino: self.next_ino.fetch_add(1, Ordering::Relaxed),
+            dev: self.dev,
+            meta: Mutex::new(Meta {
+                mode,
+                uid: cred.uid,
+                gid,
+                nlink,
+                atime: now,
+                mtime: now,
+                ctime: now,
+                btime: now,
+            }),
+            data,
+        });
+        lock(d).insert(name, inode.clone());
+        if inode.is_dir() {
+            add_nlink(dir, 1);
+        }
+        dir.touch(true);
+        Ok(inode)
+    }
+
+    /// A hard link `name` in `dir` to `target`.
+    pub fn link(&self, dir: &Arc<Inode>, name: &[u8], target: &Arc<Inode>, cred: &Cred) -> VfsResult<()> {
+        let _ns = lock(&self.ns);
+        let d = dir.dir()?;
+        if lock(d).entries.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        may_create(dir, cred)?;
+        if target.is_dir() {
+            return Err(Errno::EPERM);
+        }
+        if target.is_unlinked() {
+            return Err(Errno::ENOENT);
+        }
+        lock(d).insert(name, target.clone());
+        add_nlink(target, 1);
+        target.touch(false);
+        dir.touch(true);
+        Ok(())
+    }
+
+    /// `unlink`; `trailing` when the path ended in `/`.
+    pub fn unlink(&self, dir: &Arc<Inode>, name: &[u8], trailing: bool, cred: &Cred) -> VfsResult<()> {
+        let _ns = lock(&self.ns);
+        let d = dir.dir()?;
+        let victim = dir.lookup(name)?;
+        if trailing {
+            return Err(if victim.is_dir() { Errno::EISDIR } else { Errno::ENOTDIR });
+        }
+        may_delete(dir, &victim, false, cred)?;
+        lock(d).remove(name);
+        add_nlink(&victim, -1);
+        victim.touch(false);
+        dir.touch(true);
+        Ok(())
+    }
+
+    pub fn rmdir(&self, dir: &Arc<Inode>, name: &[u8], cred: &Cred) -> VfsResult<()> {
+        let _ns = lock(&self.ns);
+        let d = dir.dir()?;
+        let victim = dir.lookup(name)?;
+        may_delete(dir, &victim, true, cred)?;
+        if !lock(victim.dir()?).entries.is_empty() {
+            return Err(Errno::ENOTEMPTY);
+        }
+        lock(d).remove(name);
+        lock(&victim.meta).nlink = 0;
+        add_nlink(dir, -1);
+        dir.touch(true);
+        Ok(())
+    }
+
+    /// `renameat2` with no flags or `RENAME_NOREPLACE`. `old_slash` and
+    /// `new_slash` tell whether the paths ended in `/`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn rename(
+        &self,
+        odir: &Arc<Inode>,
+        oname: &[u8],
+        ndir: &Arc<Inode>,
+        nname: &[u8],
+        noreplace: bool,
+        old_slash: bool,
+        new_slash: bool,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let _ns = lock(&self.ns);
+        let od = odir.dir()?;
+        let nd = ndir.dir()?;
+        let old = odir.lookup(oname)?;
+        let new = ndir.lookup(nname).ok();
+        if noreplace && new.is_some() {
+            return Err(Errno::EEXIST);
+        }
+        let is_dir = old.is_dir();
+        if !is_dir && (old_slash || new_slash) {
+            return Err(Errno::ENOTDIR);
+        }
+        if old.is_ancestor_or_self_of(ndir) {
+            return Err(Errno::EINVAL);
+        }
+        if let Some(n) = &new {
+            if n.is_dir() && n.is_ancestor_or_self_of(odir) {
+                return Err(Errno::ENOTEMPTY);
+            }
+            if Arc::ptr_eq(n, &old) {
+                return Ok(());
+            }
+        }
+        may_delete(odir, &old, is_dir, cred)?;
+        match &new {
+            None => may_create(ndir, cred)?,
+            Some(n) => may_delete(ndir, n, is_dir, cred)?,
+        }
+        let moves = !Arc::ptr_eq(odir, ndir);
+        if is_dir && moves {
+            cred::check(cred, old.owner(), MAY_WRITE)?;
+        }
+        if let Some(n) = &new {
+            if n.is_dir() && !lock(n.dir()?).entries.is_empty() {
+                return Err(Errno::ENOTEMPTY);
+            }
+        }
+        lock(od).remove(oname);
+        if let Some(n) = lock(nd).remove(nname) {
+            if n.is_dir() {
+                lock(&n.meta).nlink = 0;
+                add_nlink(ndir, -1);
+            } else {
+                add_nlink(&n, -1);
+            }
+            n.touch(false);
+        }
+        lock(nd).insert(nname, old.clone());
+        if let Data::Dir(d) = &old.data {
+            let mut d = lock(d);
+            d.parent = Arc::downgrade(ndir);
+            d.name = nname.to_vec();
+        }
+        if is_dir && moves {
+            add_nlink(odir, -1);
+            add_nlink(ndir, 1);
+        }
+        old.touch(false);
+        odir.touch(true);
+        ndir.touch(true);
+        Ok(())
+    }
+}
+
+/// Opens an inode: a regular file (truncated first if `trunc`) or a
+/// directory.
+pub(crate) fn open(inode: &Arc<Inode>, trunc: bool) -> VfsResult<Arc<dyn FileOps>> {
+    match &inode.data {
+        Data::Dir(_) => Ok(Arc::new(TmpfsDir { inode: inode.clone() })),
+        Data::File(_) => {
+            let f = TmpfsFile { inode: inode.clone() };
+            if trunc {
+                f.truncate(0)?;
+            }
+            Ok(Arc::new(f))
+        }
+        Data::Symlink(_) => Err(Errno::ELOOP),
+    }
+}
+
+/// `truncate` by path of a regular file.
+pub(crate) fn truncate(inode: &Arc<Inode>, len: u64) -> VfsResult<()> {
+    TmpfsFile { inode: inode.clone() }.truncate(len)
+}
+
+/// An open regular file.
+struct TmpfsFile {
+    inode: Arc<Inode>,
+}
+
+impl TmpfsFile {
+    fn size(&self) -> u64 {
+        u64::try_from(self.inode.size_and_blocks().0).unwrap_or(0)
+    }
+
+    fn write_at(&self, buf: &[u8], off: Option<u64>) -> VfsResult<(usize, u64)> {
+        // The metadata lock makes an append's size and write one step.
+        let fd = self.inode.memfd_or_create()?;
+        let mut m = lock(&self.inode.meta);
+        let off = match off {
+            Some(o) => o,
+            None => u64::try_from(fstat(fd.as_fd())?.st_size).unwrap_or(0),
+        };
+        let o = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        if buf.is_empty() {
+            return Ok((0, off));
+        }
+        // SAFETY: `buf` is readable for `buf.len()` bytes.
+        let r = unsafe { libc::pwrite(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), o) };
+        let n = usize::try_from(r).map_err(|_| host_errno())?;
+        let now = Timespec::now();
+        m.mtime = now;
+        m.ctime = now;
+        Ok((n, off + n as u64))
+    }
+}
+
+impl FileOps for TmpfsFile {
+    fn seekable(&self) -> bool {
+        true
+    }
+
+    fn read(&self, buf: &mut [u8], pos: &mut u64) -> VfsResult<usize> {
+        let n = self.pread(buf, *pos)?;
+        *pos += n as u64;
+        Ok(n)
+    }
+
+    fn write(&self, buf: &[u8], pos: &mut u64, append: bool) -> VfsResult<usize> {
+        let (n, end) = self.write_at(buf, if append { None } else { Some(*pos) })?;
+        *pos = end;
+        Ok(n)
+    }
+
+    fn pread(&self, buf: &mut [u8], off: u64) -> VfsResult<usize> {
+        let Some(fd) = self.inode.memfd() else { return Ok(0) };
+        let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        // SAFETY: `buf` is writable for `buf.len()` bytes.
+        let r = unsafe { libc::pread(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), off) };
+        usize::try_from(r).map_err(|_| host_errno())
+    }
+
+    fn pwrite(&self, buf: &[u8], off: u64, append: bool) -> VfsResult<usize> {
+        self.write_at(buf, if append { None } else { Some(off) }).map(|(n, _)| n)
+    }
+
+    fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
+        generic_seek(pos, off, whence, self.size())
+    }
+
+    fn stat(&self) -> VfsResult<Stat> {
+        Ok(self.inode.stat())
+    }
+
+    fn truncate(&self, len: u64) -> VfsResult<()> {
+        let len_i = i64::try_from(len).map_err(|_| Errno::EINVAL)?;
+        let fd = match self.inode.memfd() {
+            Some(fd) => Some(fd),
+            None if len > 0 => Some(self.inode.memfd_or_create()?),
+            None => None,
+        };
+        if let Some(fd) = fd {
+            // SAFETY: no memory arguments; the memfd is ours.
+            if unsafe { libc::ftruncate(fd.as_raw_fd(), len_i) } < 0 {
+                return Err(host_errno());
+            }
+        }
+        self.inode.touch(true);
+        Ok(())
+    }
+
+    fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.inode.memfd_or_create().ok().map(|fd| fd.as_fd())
+    }
+}
+
+/// An open directory.
+struct TmpfsDir {
+    inode: Arc<Inode>,
+}
+
+/// Entries read per directory lock.
+const BATCH: usize = 64;
+
+impl TmpfsDir {
+    /// Entries from position `pos` on, at most `BATCH`.
+    fn batch(&self, pos: u64) -> VfsResult<Vec<DirEntry>> {
+        let mut out = Vec::new();
+        if pos == 0 {
+            out.push(DirEntry { ino: self.inode.ino, off: 1, kind: libc::DT_DIR, name: b".".to_vec() });
+        }
+        if pos <= 1 {
+            let parent = self.inode.parent();
+            out.push(DirEntry { ino: parent.ino, off: 2, kind: libc::DT_DIR, name: b"..".to_vec() });
+        }
+        let d = lock(self.inode.dir()?);
+        for (&cookie, name) in d.by_cookie.range(pos.max(FIRST_COOKIE)..).take(BATCH) {
+            let Some(e) = d.entries.get(name) else { continue };
+            let kind = dtype_of_mode(e.inode.owner().mode);
+            let off = i64::try_from(cookie + 1).unwrap_or(i64::MAX);
+            out.push(DirEntry { ino: e.inode.ino, off, kind, name: name.clone() });
+        }
+        Ok(out)
+    }
+}
+
+impl FileOps for TmpfsDir {
+    fn seekable(&self) -> bool {
+        true
+    }
+
+    fn read(&self, _buf: &mut [u8], _pos: &mut u64) -> VfsResult<usize> {
+        Err(Errno::EISDIR)
+    }
+
+    fn pread(&self, _buf: &mut [u8], _off: u64) -> VfsResult<usize> {
+        Err(Errno::EISDIR)
+    }
+
+    fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
+        match whence {
+            libc::SEEK_SET | libc::SEEK_CUR => generic_seek(pos, off, whence, 0),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn stat(&self) -> VfsResult<Stat> {
+        Ok(self.inode.stat())
+    }
+
+    fn getdents(&self, pos: &mut u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
+        loop {
+            let batch = self.batch(*pos)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for e in &batch {
+                if !sink(e) {
+                    return Ok(());
+                }
+                *pos = e.off as u64;
+            }
+        }
+    }
+
+    fn is_dir(&self) -> bool {
+        true
+    }
+}
