@@ -57,6 +57,13 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     cpu::pin_current_thread(cpu::current_cpu());
     install_signal_handlers();
 
+    // The guest's limits are the user's; Trapline itself then takes its
+    // hard fd limit, since every open guest file may hold a host fd.
+    let rlimits = Rlimits::from_host();
+    raise_own_fd_limit();
+    let mut fs_context = FsContext::new(&vfs);
+    fs_context.set_umask(host_umask());
+
     let process = Arc::new(Process {
         pid: kernel.alloc_pid(),
         ppid: 0,
@@ -64,9 +71,9 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         sid: 1,
         creds: Mutex::new(Credentials::of_host_user()),
         fds: Mutex::new(stdio_fds()),
-        fs: Mutex::new(FsContext::new(&vfs)),
+        fs: Mutex::new(fs_context),
         mm: Mutex::new(MemoryMap::default()),
-        rlimits: Mutex::new(Rlimits::from_host()),
+        rlimits: Mutex::new(rlimits),
         signals: Mutex::new(SignalActions::default()),
         exe: Mutex::new(Vec::new()),
     });
@@ -141,6 +148,28 @@ fn stdio_fds() -> FdTable {
         let _ = table.insert_at(fd, file, false, u64::MAX);
     }
     table
+}
+
+/// The umask Trapline was started with (there is no way to read it
+/// without setting it).
+fn host_umask() -> u32 {
+    // SAFETY: umask cannot fail; the old value is restored at once.
+    unsafe {
+        let old = libc::umask(0o022);
+        libc::umask(old);
+        old
+    }
+}
+
+fn raise_own_fd_limit() {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: r is a valid in/out pointer.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {
+            r.rlim_cur = r.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
 }
 
 extern "C" fn ignore(_: libc::c_int) {}

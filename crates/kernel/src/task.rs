@@ -25,6 +25,32 @@ pub struct Task {
     pub robust_list: (u64, u64),
     /// Set by exit/exit_group: the run loop stops after this call.
     pub exit: Option<ExitStatus>,
+    /// Per-thread settings of prctl.
+    pub prctl: PrctlState,
+}
+
+/// What prctl sets on a thread.
+#[derive(Debug, Clone, Default)]
+pub struct PrctlState {
+    /// The thread's name (`comm`): at most 15 bytes.
+    pub comm: Vec<u8>,
+    pub pdeathsig: i32,
+    pub no_new_privs: bool,
+    pub dumpable: bool,
+    pub keepcaps: bool,
+    pub child_subreaper: bool,
+}
+
+impl PrctlState {
+    /// The state of a thread that just exec'd `exe` (comm is its basename).
+    pub fn after_exec(exe: &[u8], previous: &PrctlState) -> PrctlState {
+        let base = exe.rsplit(|&b| b == b'/').next().unwrap_or(exe);
+        PrctlState {
+            comm: base.iter().take(15).copied().collect(),
+            dumpable: true,
+            ..previous.clone()
+        }
+    }
 }
 
 impl Task {
@@ -48,6 +74,7 @@ impl Task {
     pub fn from_image(kernel: Arc<Kernel>, process: Arc<Process>, image: crate::loader::Image) -> Task {
         *crate::process::lock(&process.mm) = image.map;
         *crate::process::lock(&process.exe) = image.exe;
+        let exe = crate::process::lock(&process.exe).clone();
         Task {
             tid: process.pid,
             process,
@@ -58,6 +85,7 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             exit: None,
+            prctl: PrctlState::after_exec(&exe, &PrctlState::default()),
         }
     }
 }

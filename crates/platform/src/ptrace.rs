@@ -126,6 +126,7 @@ impl Tracee {
             "PTRACE_GETREGS",
         )?;
         regs.dirty = false;
+        regs.rax_dirty = false;
         Ok(())
     }
 
@@ -138,18 +139,32 @@ impl Tracee {
         Ok(())
     }
 
+    /// Writes only `rax` (a syscall's result): cheaper than PTRACE_SETREGS.
+    fn poke_rax(&self, value: u64) -> Result<()> {
+        const RAX_OFFSET: usize = std::mem::offset_of!(libc::user_regs_struct, rax);
+        // SAFETY: POKEUSER writes one word at a valid user_regs_struct offset.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_POKEUSER, self.pid, RAX_OFFSET, value as libc::c_long) },
+            "PTRACE_POKEUSER",
+        )?;
+        Ok(())
+    }
+
     /// Runs the guest thread until its next stop: writes back `regs` if the
     /// kernel changed them, resumes with `PTRACE_SYSEMU` (delivering `signal`
     /// if non-zero), waits, and reads the registers once at a syscall stop.
     ///
     /// This is the hot path: for a syscall like getppid it makes exactly
-    /// four host calls (SETREGS, SYSEMU, waitpid, GETREGS).
+    /// four host calls (POKEUSER of rax, SYSEMU, waitpid, GETREGS).
     pub fn switch(&mut self, regs: &mut Regs, signal: i32) -> Result<Stop> {
         if regs.dirty || self.clobbered {
             self.set_regs(&regs.raw)?;
-            regs.dirty = false;
             self.clobbered = false;
+        } else if regs.rax_dirty {
+            self.poke_rax(regs.raw.rax)?;
         }
+        regs.dirty = false;
+        regs.rax_dirty = false;
         // SAFETY: pid is our stopped tracee; data is the signal to deliver.
         check(
             unsafe { libc::ptrace(libc::PTRACE_SYSEMU, self.pid, 0, signal as libc::c_long) },

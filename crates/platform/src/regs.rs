@@ -3,11 +3,13 @@
 /// The general-purpose registers of a stopped guest thread (x86_64).
 ///
 /// `dirty` records whether the kernel changed them since they were read, so
-/// the platform writes them back only when needed.
+/// the platform writes them back only when needed; `rax_dirty` alone (the
+/// common case: a syscall's result) costs a one-word write.
 #[derive(Clone)]
 pub struct Regs {
     pub(crate) raw: libc::user_regs_struct,
     pub(crate) dirty: bool,
+    pub(crate) rax_dirty: bool,
 }
 
 /// A system call as the kernel sees it: number, six arguments, and where it
@@ -24,7 +26,7 @@ impl Regs {
     pub fn zeroed() -> Regs {
         // SAFETY: user_regs_struct is plain old data; all-zero is a valid value.
         let raw = unsafe { std::mem::zeroed() };
-        Regs { raw, dirty: false }
+        Regs { raw, dirty: false, rax_dirty: false }
     }
 
     /// The syscall the thread is stopped at (valid at a syscall stop).
@@ -40,7 +42,7 @@ impl Regs {
     /// Sets the syscall's return value (`rax`).
     pub fn set_return(&mut self, value: u64) {
         self.raw.rax = value;
-        self.dirty = true;
+        self.rax_dirty = true;
     }
 
     pub fn ip(&self) -> u64 {

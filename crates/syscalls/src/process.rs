@@ -229,3 +229,107 @@ pub fn exec(task: &mut Task, path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8
     task.commit_exec(image);
     Ok(0)
 }
+
+const PR_SET_PDEATHSIG: i32 = 1;
+const PR_GET_PDEATHSIG: i32 = 2;
+const PR_GET_DUMPABLE: i32 = 3;
+const PR_SET_DUMPABLE: i32 = 4;
+const PR_GET_KEEPCAPS: i32 = 7;
+const PR_SET_KEEPCAPS: i32 = 8;
+const PR_SET_NAME: i32 = 15;
+const PR_GET_NAME: i32 = 16;
+const PR_GET_SECCOMP: i32 = 21;
+const PR_CAPBSET_READ: i32 = 23;
+const PR_SET_CHILD_SUBREAPER: i32 = 36;
+const PR_GET_CHILD_SUBREAPER: i32 = 37;
+const PR_SET_NO_NEW_PRIVS: i32 = 38;
+const PR_GET_NO_NEW_PRIVS: i32 = 39;
+/// The highest capability number Linux 6.1 knows (CAP_CHECKPOINT_RESTORE).
+const CAP_LAST_CAP: u64 = 40;
+
+syscall! {
+    Partial("names, death signal, dumpable, keepcaps, subreaper, no_new_privs, seccomp mode and capability bounding reads; other options give EINVAL")
+    => fn prctl(task, option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> SysResult {
+        let p = &mut task.prctl;
+        let flag = |v: u64| -> Result<bool, Errno> {
+            match v {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(Errno::EINVAL),
+            }
+        };
+        match option {
+            PR_SET_PDEATHSIG => {
+                if arg2 > 64 {
+                    return Err(Errno::EINVAL);
+                }
+                p.pdeathsig = arg2 as i32;
+                Ok(0)
+            }
+            PR_GET_PDEATHSIG => {
+                let v = p.pdeathsig;
+                write_obj(&task.mem(), arg2, &v).map(|_| 0)
+            }
+            PR_GET_DUMPABLE => Ok(p.dumpable as u64),
+            PR_SET_DUMPABLE => {
+                p.dumpable = flag(arg2)?;
+                Ok(0)
+            }
+            PR_GET_KEEPCAPS => Ok(p.keepcaps as u64),
+            PR_SET_KEEPCAPS => {
+                p.keepcaps = flag(arg2)?;
+                Ok(0)
+            }
+            PR_SET_NAME => {
+                let mut name = [0u8; 16];
+                // Linux copies 16 bytes and terminates them; a shorter
+                // readable string at the end of a page is fine.
+                let s = task.mem().read_cstring(arg2, 4096).or_else(|e| match e {
+                    Errno::ENAMETOOLONG => {
+                        task.mem().read(arg2, &mut name[..15])?;
+                        Ok(name[..15].to_vec())
+                    }
+                    e => Err(e),
+                })?;
+                task.prctl.comm = s.into_iter().take(15).collect();
+                Ok(0)
+            }
+            PR_GET_NAME => {
+                let mut name = [0u8; 16];
+                for (d, s) in name.iter_mut().zip(&task.prctl.comm) {
+                    *d = *s;
+                }
+                task.mem().write(arg2, &name).map(|_| 0)
+            }
+            PR_GET_SECCOMP => Ok(0),
+            PR_CAPBSET_READ => {
+                if arg2 > CAP_LAST_CAP {
+                    return Err(Errno::EINVAL);
+                }
+                Ok(1)
+            }
+            PR_SET_CHILD_SUBREAPER => {
+                p.child_subreaper = arg2 != 0;
+                Ok(0)
+            }
+            PR_GET_CHILD_SUBREAPER => {
+                let v = p.child_subreaper as i32;
+                write_obj(&task.mem(), arg2, &v).map(|_| 0)
+            }
+            PR_SET_NO_NEW_PRIVS => {
+                if arg2 != 1 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                p.no_new_privs = true;
+                Ok(0)
+            }
+            PR_GET_NO_NEW_PRIVS => {
+                if arg2 != 0 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                Ok(p.no_new_privs as u64)
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    }
+}

@@ -70,7 +70,7 @@ syscall! {
 /// Sends `sig` to the calling process itself: 0 only checks, an ignored
 /// signal is dropped, anything else takes its default action (delivery to
 /// guest handlers is not implemented yet).
-fn signal_self(task: &mut Task, sig: i32) -> SysResult {
+pub(crate) fn signal_self(task: &mut Task, sig: i32) -> SysResult {
     if !(0..=NSIG as i32).contains(&sig) {
         return Err(Errno::EINVAL);
     }

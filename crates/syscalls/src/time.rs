@@ -27,8 +27,27 @@ fn host_clock(task: &Task, clock: i32) -> Result<libc::clockid_t, Errno> {
             let per_thread = if clock == libc::CLOCK_THREAD_CPUTIME_ID { 4 } else { 0 };
             Ok(((!pid) << 3) | 2 | per_thread)
         }
+        c if c < 0 => cpu_clock(task, c),
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// A dynamic CPU clock id (`~pid << 3 | per_thread << 2 | type`), as
+/// `clock_getcpuclockid` makes them. Only the caller's own process (pid 0 or
+/// its virtual pid) and thread are visible; the id is rebuilt for its host
+/// process so no host pid is ever taken from the guest.
+fn cpu_clock(task: &Task, clock: i32) -> Result<libc::clockid_t, Errno> {
+    let kind = clock & 3;
+    let per_thread = clock & 4;
+    let pid = !(clock >> 3);
+    if kind == 3 {
+        return Err(Errno::EINVAL);
+    }
+    let own = if per_thread != 0 { task.tid } else { task.process.pid };
+    if pid != 0 && pid != own {
+        return Err(Errno::EINVAL);
+    }
+    Ok(((!task.tracee.host_pid()) << 3) | per_thread | kind)
 }
 
 fn now(clock: libc::clockid_t) -> Result<Timespec, Errno> {

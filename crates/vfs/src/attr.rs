@@ -57,7 +57,8 @@ fn chown_loc(loc: &Location, uid: Option<u32>, gid: Option<u32>, cred: &Cred) ->
     let owner = inode.owner();
     if !cred.is_root() {
         let uid_ok = uid.is_none_or(|u| u == owner.uid) && (uid.is_none() || cred.uid == owner.uid);
-        let gid_ok = gid.is_none_or(|g| cred.uid == owner.uid && (g == owner.gid || cred.in_group(g)));
+        let gid_ok =
+            gid.is_none_or(|g| cred.uid == owner.uid && (g == owner.gid || cred.in_group(g)));
         if !uid_ok || !gid_ok {
             return Err(Errno::EPERM);
         }
@@ -75,7 +76,8 @@ fn utimens_loc(loc: &Location, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred
     let owner = inode.owner();
     let is_owner = cred.is_root() || cred.uid == owner.uid;
     if !is_owner {
-        let only_now = matches!(atime, TimeUpdate::Now | TimeUpdate::Omit) && matches!(mtime, TimeUpdate::Now | TimeUpdate::Omit);
+        let only_now = matches!(atime, TimeUpdate::Now | TimeUpdate::Omit)
+            && matches!(mtime, TimeUpdate::Now | TimeUpdate::Omit);
         if !only_now {
             return Err(Errno::EPERM);
         }
@@ -130,7 +132,13 @@ impl Vfs {
         chown_loc(&found.loc, uid, gid, cred)
     }
 
-    pub fn fchown(&self, file: &OpenFile, uid: Option<u32>, gid: Option<u32>, cred: &Cred) -> VfsResult<()> {
+    pub fn fchown(
+        &self,
+        file: &OpenFile,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        cred: &Cred,
+    ) -> VfsResult<()> {
         chown_loc(file_loc(file)?, uid, gid, cred)
     }
 
@@ -151,7 +159,13 @@ impl Vfs {
     }
 
     /// `futimens`.
-    pub fn futimens(&self, file: &OpenFile, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred) -> VfsResult<()> {
+    pub fn futimens(
+        &self,
+        file: &OpenFile,
+        atime: TimeUpdate,
+        mtime: TimeUpdate,
+        cred: &Cred,
+    ) -> VfsResult<()> {
         utimens_loc(file_loc(file)?, atime, mtime, cred)
     }
 

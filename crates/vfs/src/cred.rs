@@ -15,7 +15,11 @@ pub struct Cred {
 impl Cred {
     /// The superuser.
     pub fn root() -> Cred {
-        Cred { uid: 0, gid: 0, groups: Vec::new() }
+        Cred {
+            uid: 0,
+            gid: 0,
+            groups: Vec::new(),
+        }
     }
 
     /// Whether `gid` is the caller's group or one of its supplementary groups.
@@ -88,27 +92,51 @@ mod tests {
     use super::*;
 
     fn user() -> Cred {
-        Cred { uid: 1000, gid: 1000, groups: vec![27] }
+        Cred {
+            uid: 1000,
+            gid: 1000,
+            groups: vec![27],
+        }
     }
 
     #[test]
     fn owner_group_other_bits() {
-        let f = Owner { mode: libc::S_IFREG | 0o640, uid: 1000, gid: 5 };
+        let f = Owner {
+            mode: libc::S_IFREG | 0o640,
+            uid: 1000,
+            gid: 5,
+        };
         assert_eq!(check(&user(), f, MAY_READ | MAY_WRITE), Ok(()));
         assert_eq!(check(&user(), f, MAY_EXEC), Err(Errno::EACCES));
-        let g = Owner { mode: libc::S_IFREG | 0o640, uid: 1, gid: 27 };
+        let g = Owner {
+            mode: libc::S_IFREG | 0o640,
+            uid: 1,
+            gid: 27,
+        };
         assert_eq!(check(&user(), g, MAY_READ), Ok(()));
         assert_eq!(check(&user(), g, MAY_WRITE), Err(Errno::EACCES));
-        let o = Owner { mode: libc::S_IFREG | 0o604, uid: 1, gid: 2 };
+        let o = Owner {
+            mode: libc::S_IFREG | 0o604,
+            uid: 1,
+            gid: 2,
+        };
         assert_eq!(check(&user(), o, MAY_READ), Ok(()));
     }
 
     #[test]
     fn root_bypass_except_exec_without_x() {
-        let f = Owner { mode: libc::S_IFREG, uid: 1, gid: 1 };
+        let f = Owner {
+            mode: libc::S_IFREG,
+            uid: 1,
+            gid: 1,
+        };
         assert_eq!(check(&Cred::root(), f, MAY_READ | MAY_WRITE), Ok(()));
         assert_eq!(check(&Cred::root(), f, MAY_EXEC), Err(Errno::EACCES));
-        let d = Owner { mode: libc::S_IFDIR, uid: 1, gid: 1 };
+        let d = Owner {
+            mode: libc::S_IFDIR,
+            uid: 1,
+            gid: 1,
+        };
         assert_eq!(check(&Cred::root(), d, MAY_EXEC), Ok(()));
     }
 }

@@ -28,7 +28,13 @@ fn born() -> Timespec {
 }
 
 impl DevKind {
-    pub const ALL: [DevKind; 5] = [DevKind::Null, DevKind::Zero, DevKind::Full, DevKind::Random, DevKind::Urandom];
+    pub const ALL: [DevKind; 5] = [
+        DevKind::Null,
+        DevKind::Zero,
+        DevKind::Full,
+        DevKind::Random,
+        DevKind::Urandom,
+    ];
 
     pub fn name(self) -> &'static [u8] {
         match self {
@@ -52,7 +58,11 @@ impl DevKind {
     }
 
     pub fn owner(self) -> Owner {
-        Owner { mode: MODE, uid: 0, gid: 0 }
+        Owner {
+            mode: MODE,
+            uid: 0,
+            gid: 0,
+        }
     }
 
     pub fn stat(self) -> Stat {

@@ -24,6 +24,10 @@ impl std::fmt::Debug for FdTable {
     }
 }
 
+/// Linux's default `fs.nr_open`: no fd table grows past this, whatever
+/// the rlimit says.
+const NR_OPEN: u64 = 1 << 20;
+
 fn index(fd: i32) -> Option<usize> {
     usize::try_from(fd).ok()
 }
@@ -34,11 +38,17 @@ impl FdTable {
     }
 
     fn slot(&self, fd: i32) -> VfsResult<&Slot> {
-        index(fd).and_then(|i| self.slots.get(i)).and_then(Option::as_ref).ok_or(Errno::EBADF)
+        index(fd)
+            .and_then(|i| self.slots.get(i))
+            .and_then(Option::as_ref)
+            .ok_or(Errno::EBADF)
     }
 
     fn slot_mut(&mut self, fd: i32) -> VfsResult<&mut Slot> {
-        index(fd).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut).ok_or(Errno::EBADF)
+        index(fd)
+            .and_then(|i| self.slots.get_mut(i))
+            .and_then(Option::as_mut)
+            .ok_or(Errno::EBADF)
     }
 
     /// The open file behind `fd`, or `EBADF`.
@@ -49,15 +59,27 @@ impl FdTable {
     /// Installs `file` at the lowest free fd `>= min_fd`: `EINVAL` for a
     /// negative `min_fd` or one at or past `limit`, `EMFILE` when no fd
     /// below `limit` (RLIMIT_NOFILE) is free.
-    pub fn insert(&mut self, file: Arc<OpenFile>, cloexec: bool, min_fd: i32, limit: u64) -> VfsResult<i32> {
+    pub fn insert(
+        &mut self,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+        min_fd: i32,
+        limit: u64,
+    ) -> VfsResult<i32> {
         let min = index(min_fd).ok_or(Errno::EINVAL)?;
-        let limit = usize::try_from(limit.min(i32::MAX as u64)).unwrap_or(0);
+        let limit = usize::try_from(limit.min(NR_OPEN)).unwrap_or(0);
         if min >= limit {
             // F_DUPFD with arg >= RLIMIT_NOFILE is EINVAL; other callers
             // pass 0 and then this is a table with no room.
-            return Err(if min_fd == 0 { Errno::EMFILE } else { Errno::EINVAL });
+            return Err(if min_fd == 0 {
+                Errno::EMFILE
+            } else {
+                Errno::EINVAL
+            });
         }
-        let free = (min..limit).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
+        let free = (min..limit)
+            .find(|&i| self.slots.get(i).is_none_or(Option::is_none))
+            .ok_or(Errno::EMFILE)?;
         if free >= self.slots.len() {
             self.slots.resize(free + 1, None);
         }
@@ -76,7 +98,7 @@ impl FdTable {
         limit: u64,
     ) -> VfsResult<Option<Arc<OpenFile>>> {
         let i = index(fd).ok_or(Errno::EBADF)?;
-        if i as u64 >= limit {
+        if i as u64 >= limit.min(NR_OPEN) {
             return Err(Errno::EBADF);
         }
         if i >= self.slots.len() {
@@ -88,7 +110,10 @@ impl FdTable {
 
     /// `close`: removes `fd`, `EBADF` if it is not open.
     pub fn remove(&mut self, fd: i32) -> VfsResult<Arc<OpenFile>> {
-        let slot = index(fd).and_then(|i| self.slots.get_mut(i)).and_then(Option::take).ok_or(Errno::EBADF)?;
+        let slot = index(fd)
+            .and_then(|i| self.slots.get_mut(i))
+            .and_then(Option::take)
+            .ok_or(Errno::EBADF)?;
         self.trim();
         Ok(slot.file)
     }
@@ -140,6 +165,11 @@ impl FdTable {
 
     /// The open fds, ascending.
     pub fn fds(&self) -> Vec<i32> {
-        self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as i32).collect()
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .map(|(i, _)| i as i32)
+            .collect()
     }
 }

@@ -93,7 +93,8 @@ pub trait FileOps: Send + Sync {
 }
 
 /// The status flags `F_SETFL` may change.
-const SETFL_MASK: i32 = libc::O_APPEND | libc::O_NONBLOCK | libc::O_ASYNC | libc::O_DIRECT | libc::O_NOATIME;
+const SETFL_MASK: i32 =
+    libc::O_APPEND | libc::O_NONBLOCK | libc::O_ASYNC | libc::O_DIRECT | libc::O_NOATIME;
 
 /// The `f_flags` Linux keeps from `open` flags: creation flags and
 /// `O_CLOEXEC` dropped, `O_LARGEFILE` added (64-bit).
@@ -117,7 +118,10 @@ impl std::fmt::Debug for OpenFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenFile")
             .field("path", &String::from_utf8_lossy(&self.path))
-            .field("flags", &format_args!("{:#o}", self.flags.load(Ordering::Relaxed)))
+            .field(
+                "flags",
+                &format_args!("{:#o}", self.flags.load(Ordering::Relaxed)),
+            )
             .finish()
     }
 }
@@ -129,8 +133,19 @@ impl OpenFile {
         OpenFile::new(ops, flags, path, None)
     }
 
-    pub(crate) fn new(ops: Arc<dyn FileOps>, flags: i32, path: Vec<u8>, loc: Option<Location>) -> Arc<OpenFile> {
-        Arc::new(OpenFile { ops, flags: AtomicI32::new(file_flags(flags)), pos: Mutex::new(0), path, loc })
+    pub(crate) fn new(
+        ops: Arc<dyn FileOps>,
+        flags: i32,
+        path: Vec<u8>,
+        loc: Option<Location>,
+    ) -> Arc<OpenFile> {
+        Arc::new(OpenFile {
+            ops,
+            flags: AtomicI32::new(file_flags(flags)),
+            pos: Mutex::new(0),
+            path,
+            loc,
+        })
     }
 
     pub fn ops(&self) -> &Arc<dyn FileOps> {
@@ -217,7 +232,8 @@ impl OpenFile {
         if !self.can_write() {
             return Err(Errno::EBADF);
         }
-        self.ops.pwrite(buf, off, self.flags() & libc::O_APPEND != 0)
+        self.ops
+            .pwrite(buf, off, self.flags() & libc::O_APPEND != 0)
     }
 
     /// `lseek`: `SEEK_SET/CUR/END/DATA/HOLE`.
@@ -324,9 +340,11 @@ impl OpenFile {
     /// `F_SETFL`: only `O_APPEND O_NONBLOCK O_ASYNC O_DIRECT O_NOATIME` are
     /// taken from `flags`; the rest stays.
     pub fn set_status_flags(&self, flags: i32) {
-        let _ = self.flags.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-            Some((old & !SETFL_MASK) | (flags & SETFL_MASK))
-        });
+        let _ = self
+            .flags
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some((old & !SETFL_MASK) | (flags & SETFL_MASK))
+            });
     }
 
     /// `O_RDONLY`, `O_WRONLY` or `O_RDWR` (or 3, which Linux allows).

@@ -29,9 +29,15 @@ impl FsContext {
     /// Root `/`, cwd the host's current directory if the guest can see it
     /// (else `/`), umask 022.
     pub fn new(vfs: &Vfs) -> FsContext {
-        let mut ctx = FsContext { root: vfs.root.clone(), cwd: vfs.root.clone(), umask: 0o022 };
+        let mut ctx = FsContext {
+            root: vfs.root.clone(),
+            cwd: vfs.root.clone(),
+            umask: 0o022,
+        };
         let host_cwd = std::env::current_dir().ok();
-        let guest = host_cwd.as_deref().and_then(|p| vfs.guest_path_of_host(p.as_os_str().as_bytes()));
+        let guest = host_cwd
+            .as_deref()
+            .and_then(|p| vfs.guest_path_of_host(p.as_os_str().as_bytes()));
         if let Some(path) = guest {
             if let Ok(found) = vfs.lookup(&ctx, None, &path, true, &Cred::root()) {
                 if found.loc.node.is_dir() {

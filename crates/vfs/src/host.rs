@@ -35,7 +35,8 @@ fn cstr(path: &[u8]) -> VfsResult<CString> {
 
 /// Whether `rel` names a host terminal the guest may open for writing.
 fn is_terminal_path(rel: &[u8]) -> bool {
-    rel == b"/dev/tty" || (rel.starts_with(b"/dev/pts/") && rel != b"/dev/pts/ptmx" && rel.len() > 9)
+    rel == b"/dev/tty"
+        || (rel.starts_with(b"/dev/pts/") && rel != b"/dev/pts/ptmx" && rel.len() > 9)
 }
 
 impl HostFs {
@@ -71,7 +72,14 @@ impl HostFs {
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: `p` is a NUL-terminated path and `st` a valid out-pointer
         // for the duration of the call.
-        let r = unsafe { libc::fstatat(libc::AT_FDCWD, p.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+        let r = unsafe {
+            libc::fstatat(
+                libc::AT_FDCWD,
+                p.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        };
         if r < 0 {
             return Err(host_errno());
         }
@@ -79,7 +87,10 @@ impl HostFs {
     }
 
     pub fn node(&self, rel: &[u8]) -> VfsResult<HostNode> {
-        Ok(HostNode { rel: rel.to_vec(), st: self.lstat(rel)? })
+        Ok(HostNode {
+            rel: rel.to_vec(),
+            st: self.lstat(rel)?,
+        })
     }
 
     pub fn child(&self, dir: &HostNode, name: &[u8]) -> VfsResult<HostNode> {
@@ -94,7 +105,11 @@ impl HostFs {
     /// The parent directory (the root is its own parent).
     pub fn parent(&self, n: &HostNode) -> VfsResult<HostNode> {
         let cut = n.rel.iter().rposition(|&b| b == b'/').unwrap_or(0);
-        let rel = if cut == 0 { b"/".to_vec() } else { n.rel[..cut].to_vec() };
+        let rel = if cut == 0 {
+            b"/".to_vec()
+        } else {
+            n.rel[..cut].to_vec()
+        };
         self.node(&rel)
     }
 
@@ -104,7 +119,14 @@ impl HostFs {
         loop {
             // SAFETY: `p` is NUL-terminated and `buf` is writable for
             // `buf.len()` bytes.
-            let r = unsafe { libc::readlinkat(libc::AT_FDCWD, p.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+            let r = unsafe {
+                libc::readlinkat(
+                    libc::AT_FDCWD,
+                    p.as_ptr(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                )
+            };
             let n = usize::try_from(r).map_err(|_| host_errno())?;
             if n < buf.len() {
                 buf.truncate(n);
@@ -125,7 +147,12 @@ impl HostFs {
     fn open_host(&self, rel: &[u8], flags: i32) -> VfsResult<OwnedFd> {
         let p = cstr(&self.host_path(rel))?;
         // SAFETY: `p` is NUL-terminated; the flags never create or truncate.
-        let fd = unsafe { libc::open(p.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NOFOLLOW) };
+        let fd = unsafe {
+            libc::open(
+                p.as_ptr(),
+                flags | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NOFOLLOW,
+            )
+        };
         if fd < 0 {
             return Err(host_errno());
         }
@@ -140,7 +167,10 @@ impl HostFs {
             libc::S_IFSOCK => Err(Errno::ENXIO),
             libc::S_IFDIR => {
                 let fd = self.open_host(&n.rel, libc::O_RDONLY | libc::O_DIRECTORY)?;
-                Ok(Arc::new(HostDir { fd, cursor: Mutex::new(DirCursor::default()) }))
+                Ok(Arc::new(HostDir {
+                    fd,
+                    cursor: Mutex::new(DirCursor::default()),
+                }))
             }
             fmt => {
                 let terminal = write && self.writable(n);
@@ -199,7 +229,12 @@ impl HostFile {
             (true, false) => Io::Positioned,
             (true, true) => Io::HostOffset,
         };
-        HostFile { fd, io, terminal, regular: seekable }
+        HostFile {
+            fd,
+            io,
+            terminal,
+            regular: seekable,
+        }
     }
 
     fn raw(&self) -> i32 {
@@ -313,7 +348,12 @@ impl FileOps for HostFile {
         if !self.terminal {
             return Err(Errno::ENOTTY);
         }
-        let mut w = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+        let mut w = libc::winsize {
+            ws_row: 0,
+            ws_col: 0,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
         // SAFETY: TIOCGWINSZ writes one winsize to the pointer we pass.
         if unsafe { libc::ioctl(self.raw(), libc::TIOCGWINSZ, &mut w) } < 0 {
             return Err(host_errno());
@@ -359,8 +399,14 @@ const DIRENT_BUF: usize = 32 * 1024;
 fn parse_dirents(buf: &[u8], out: &mut VecDeque<DirEntry>) {
     let mut i = 0usize;
     while i + 19 <= buf.len() {
-        let u64_at = |o: usize| buf.get(o..o + 8).and_then(|b| b.try_into().ok()).map(u64::from_ne_bytes);
-        let (Some(ino), Some(off)) = (u64_at(i), u64_at(i + 8)) else { break };
+        let u64_at = |o: usize| {
+            buf.get(o..o + 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_ne_bytes)
+        };
+        let (Some(ino), Some(off)) = (u64_at(i), u64_at(i + 8)) else {
+            break;
+        };
         let reclen = usize::from(u16::from_ne_bytes([buf[i + 16], buf[i + 17]]));
         if reclen < 20 || i + reclen > buf.len() {
             break;
@@ -368,7 +414,12 @@ fn parse_dirents(buf: &[u8], out: &mut VecDeque<DirEntry>) {
         let kind = buf[i + 18];
         let raw = &buf[i + 19..i + reclen];
         let len = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
-        out.push_back(DirEntry { ino, off: off as i64, kind, name: raw[..len].to_vec() });
+        out.push_back(DirEntry {
+            ino,
+            off: off as i64,
+            kind,
+            name: raw[..len].to_vec(),
+        });
         i += reclen;
     }
 }
@@ -383,7 +434,14 @@ impl HostDir {
     fn fill(&self, cur: &mut DirCursor) -> VfsResult<()> {
         let mut buf = vec![0u8; DIRENT_BUF];
         // SAFETY: getdents64 writes at most `buf.len()` bytes into `buf`.
-        let r = unsafe { libc::syscall(libc::SYS_getdents64, self.fd.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                self.fd.as_raw_fd(),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
         let n = usize::try_from(r).map_err(|_| host_errno())?;
         parse_dirents(&buf[..n.min(buf.len())], &mut cur.pending);
         Ok(())
@@ -413,7 +471,11 @@ impl FileOps for HostDir {
             }
             _ => self.host_seek(off, whence)?,
         };
-        *cur = DirCursor { pending: VecDeque::new(), at: new, valid: true };
+        *cur = DirCursor {
+            pending: VecDeque::new(),
+            at: new,
+            valid: true,
+        };
         *pos = new;
         Ok(new)
     }
@@ -427,7 +489,11 @@ impl FileOps for HostDir {
         if !cur.valid || cur.at != *pos {
             let off = i64::try_from(*pos).map_err(|_| Errno::EINVAL)?;
             self.host_seek(off, libc::SEEK_SET)?;
-            *cur = DirCursor { pending: VecDeque::new(), at: *pos, valid: true };
+            *cur = DirCursor {
+                pending: VecDeque::new(),
+                at: *pos,
+                valid: true,
+            };
         }
         loop {
             if cur.pending.is_empty() {
@@ -436,7 +502,9 @@ impl FileOps for HostDir {
                     return Ok(());
                 }
             }
-            let Some(e) = cur.pending.front() else { return Ok(()) };
+            let Some(e) = cur.pending.front() else {
+                return Ok(());
+            };
             if !sink(e) {
                 return Ok(());
             }

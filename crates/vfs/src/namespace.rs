@@ -48,11 +48,17 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<()> {
         let p = self.parent_lookup(ctx, base, path, cred)?;
-        let Last::Name(name) = &p.last else { return Err(Errno::EEXIST) };
+        let Last::Name(name) = &p.last else {
+            return Err(Errno::EEXIST);
+        };
         match &p.dir.node {
             Node::Tmpfs(dir) => {
                 let mode = mode & (0o777 | libc::S_ISVTX) & !ctx.umask();
-                p.dir.mount.tmpfs()?.create(dir, name, NewNode::Dir, mode, cred).map(drop)
+                p.dir
+                    .mount
+                    .tmpfs()?
+                    .create(dir, name, NewNode::Dir, mode, cred)
+                    .map(drop)
             }
             Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Dev(_) => Err(Errno::ENOTDIR),
@@ -75,14 +81,19 @@ impl Vfs {
             return Err(Errno::ENAMETOOLONG);
         }
         let p = self.parent_lookup(ctx, base, path, cred)?;
-        let Last::Name(name) = &p.last else { return Err(Errno::EEXIST) };
+        let Last::Name(name) = &p.last else {
+            return Err(Errno::EEXIST);
+        };
         if p.trailing {
             return Err(self.exists_or(&p, name, Errno::ENOENT));
         }
         match &p.dir.node {
-            Node::Tmpfs(dir) => {
-                p.dir.mount.tmpfs()?.create(dir, name, NewNode::Symlink(target), 0o777, cred).map(drop)
-            }
+            Node::Tmpfs(dir) => p
+                .dir
+                .mount
+                .tmpfs()?
+                .create(dir, name, NewNode::Symlink(target), 0o777, cred)
+                .map(drop),
             Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Dev(_) => Err(Errno::ENOTDIR),
         }
@@ -103,7 +114,9 @@ impl Vfs {
     ) -> VfsResult<()> {
         let src = self.lookup(ctx, old_base, old, follow, cred)?;
         let p = self.parent_lookup(ctx, new_base, new, cred)?;
-        let Last::Name(name) = &p.last else { return Err(Errno::EEXIST) };
+        let Last::Name(name) = &p.last else {
+            return Err(Errno::EEXIST);
+        };
         if p.trailing {
             return Err(self.exists_or(&p, name, Errno::ENOENT));
         }
@@ -125,15 +138,29 @@ impl Vfs {
     }
 
     /// `unlinkat` without `AT_REMOVEDIR`.
-    pub fn unlink(&self, ctx: &FsContext, base: Option<&OpenFile>, path: &[u8], cred: &Cred) -> VfsResult<()> {
+    pub fn unlink(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        cred: &Cred,
+    ) -> VfsResult<()> {
         let p = self.parent_lookup(ctx, base, path, cred)?;
-        let Last::Name(name) = &p.last else { return Err(Errno::EISDIR) };
+        let Last::Name(name) = &p.last else {
+            return Err(Errno::EISDIR);
+        };
         let dir = self.tmpfs_dir(&p.dir)?;
         p.dir.mount.tmpfs()?.unlink(dir, name, p.trailing, cred)
     }
 
     /// `rmdir`, `unlinkat` with `AT_REMOVEDIR`.
-    pub fn rmdir(&self, ctx: &FsContext, base: Option<&OpenFile>, path: &[u8], cred: &Cred) -> VfsResult<()> {
+    pub fn rmdir(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        cred: &Cred,
+    ) -> VfsResult<()> {
         let p = self.parent_lookup(ctx, base, path, cred)?;
         let name = match &p.last {
             Last::Name(n) => n,
@@ -183,11 +210,24 @@ impl Vfs {
         if !Arc::ptr_eq(&op.dir.mount, &np.dir.mount) {
             return Err(Errno::EXDEV);
         }
-        let Last::Name(oname) = &op.last else { return Err(Errno::EBUSY) };
-        let Last::Name(nname) = &np.last else { return Err(Errno::EBUSY) };
+        let Last::Name(oname) = &op.last else {
+            return Err(Errno::EBUSY);
+        };
+        let Last::Name(nname) = &np.last else {
+            return Err(Errno::EBUSY);
+        };
         let odir = self.tmpfs_dir(&op.dir)?;
         let ndir = self.tmpfs_dir(&np.dir)?;
         let noreplace = flags & RENAME_NOREPLACE != 0;
-        op.dir.mount.tmpfs()?.rename(odir, oname, ndir, nname, noreplace, op.trailing, np.trailing, cred)
+        op.dir.mount.tmpfs()?.rename(
+            odir,
+            oname,
+            ndir,
+            nname,
+            noreplace,
+            op.trailing,
+            np.trailing,
+            cred,
+        )
     }
 }

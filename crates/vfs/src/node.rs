@@ -26,7 +26,11 @@ impl Node {
 
     pub fn owner(&self) -> Owner {
         match self {
-            Node::Host(h) => Owner { mode: h.st.st_mode, uid: h.st.st_uid, gid: h.st.st_gid },
+            Node::Host(h) => Owner {
+                mode: h.st.st_mode,
+                uid: h.st.st_uid,
+                gid: h.st.st_gid,
+            },
             Node::Tmpfs(i) => i.owner(),
             Node::Dev(d) => d.owner(),
         }
@@ -57,7 +61,12 @@ impl Node {
     /// Appends the path components from its file system's root to it.
     pub fn push_components(&self, out: &mut Vec<Vec<u8>>) {
         match self {
-            Node::Host(h) => out.extend(h.rel.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec)),
+            Node::Host(h) => out.extend(
+                h.rel
+                    .split(|&b| b == b'/')
+                    .filter(|c| !c.is_empty())
+                    .map(<[u8]>::to_vec),
+            ),
             Node::Tmpfs(i) => i.push_components(out),
             Node::Dev(_) => {}
         }

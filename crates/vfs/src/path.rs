@@ -70,7 +70,12 @@ fn component(c: &[u8]) -> VfsResult<Last> {
 impl Vfs {
     /// Where a lookup of `path` starts: the root for absolute paths, else
     /// the directory of `base` (a dirfd) or the cwd.
-    pub(crate) fn start_for(&self, ctx: &FsContext, base: Option<&OpenFile>, path: &[u8]) -> VfsResult<Location> {
+    pub(crate) fn start_for(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+    ) -> VfsResult<Location> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -97,14 +102,20 @@ impl Vfs {
     /// The entry `name` of directory `dir`, crossing into a mount on it.
     pub(crate) fn child(&self, dir: &Location, name: &[u8]) -> VfsResult<Location> {
         if let Some(m) = self.mounts.mounted_on(dir, name) {
-            return Ok(Location { mount: m.clone(), node: m.root.clone() });
+            return Ok(Location {
+                mount: m.clone(),
+                node: m.root.clone(),
+            });
         }
         let node = match &dir.node {
             Node::Host(h) => Node::Host(dir.mount.host()?.child(h, name)?),
             Node::Tmpfs(i) => Node::Tmpfs(i.lookup(name)?),
             Node::Dev(_) => return Err(Errno::ENOTDIR),
         };
-        Ok(Location { mount: dir.mount.clone(), node })
+        Ok(Location {
+            mount: dir.mount.clone(),
+            node,
+        })
     }
 
     /// `..` of `dir`: itself at the guest's root; the directory holding the
@@ -124,7 +135,10 @@ impl Vfs {
             Node::Tmpfs(i) => Node::Tmpfs(i.parent()),
             Node::Dev(_) => return Ok(dir.clone()),
         };
-        Ok(Location { mount: dir.mount.clone(), node })
+        Ok(Location {
+            mount: dir.mount.clone(),
+            node,
+        })
     }
 
     /// The target of a symlink.
@@ -163,7 +177,11 @@ impl Vfs {
             return Err(Errno::ELOOP);
         }
         let target = self.readlink_loc(link)?;
-        let start = if target.first() == Some(&b'/') { ctx.root.clone() } else { dir.clone() };
+        let start = if target.first() == Some(&b'/') {
+            ctx.root.clone()
+        } else {
+            dir.clone()
+        };
         Ok((start, target))
     }
 
@@ -182,17 +200,29 @@ impl Vfs {
         if path.len() >= PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let mut dir = if path[0] == b'/' { ctx.root.clone() } else { start };
+        let mut dir = if path[0] == b'/' {
+            ctx.root.clone()
+        } else {
+            start
+        };
         let trailing = path.last() == Some(&b'/');
         let mut comps = path.split(|&b| b == b'/').filter(|c| !c.is_empty());
         let Some(mut comp) = comps.next() else {
-            return Ok(Parent { dir, last: Last::Root, trailing: false });
+            return Ok(Parent {
+                dir,
+                last: Last::Root,
+                trailing: false,
+            });
         };
         loop {
             self.may_search(&dir, cred)?;
             let last = component(comp)?;
             let Some(next) = comps.next() else {
-                return Ok(Parent { dir, last, trailing });
+                return Ok(Parent {
+                    dir,
+                    last,
+                    trailing,
+                });
             };
             dir = match last {
                 Last::Dot | Last::Root => dir,
@@ -223,8 +253,18 @@ impl Vfs {
     ) -> VfsResult<Found> {
         let p = self.walk_parent(ctx, start, path, cred, depth)?;
         let name = match p.last {
-            Last::Root | Last::Dot => return Ok(Found { parent: None, loc: p.dir }),
-            Last::DotDot => return Ok(Found { parent: None, loc: self.parent_of(ctx, &p.dir)? }),
+            Last::Root | Last::Dot => {
+                return Ok(Found {
+                    parent: None,
+                    loc: p.dir,
+                })
+            }
+            Last::DotDot => {
+                return Ok(Found {
+                    parent: None,
+                    loc: self.parent_of(ctx, &p.dir)?,
+                })
+            }
             Last::Name(n) => n,
         };
         let child = self.child(&p.dir, &name)?;
@@ -238,7 +278,10 @@ impl Vfs {
         if p.trailing && !child.node.is_dir() {
             return Err(Errno::ENOTDIR);
         }
-        Ok(Found { parent: Some((p.dir, name)), loc: child })
+        Ok(Found {
+            parent: Some((p.dir, name)),
+            loc: child,
+        })
     }
 
     /// `lookup_at` from where `base`/the cwd says, with a fresh symlink count.

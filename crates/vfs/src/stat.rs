@@ -56,9 +56,18 @@ impl Stat {
             size: st.st_size,
             blksize: st.st_blksize,
             blocks: st.st_blocks,
-            atime: Timespec { sec: st.st_atime, nsec: st.st_atime_nsec },
-            mtime: Timespec { sec: st.st_mtime, nsec: st.st_mtime_nsec },
-            ctime: Timespec { sec: st.st_ctime, nsec: st.st_ctime_nsec },
+            atime: Timespec {
+                sec: st.st_atime,
+                nsec: st.st_atime_nsec,
+            },
+            mtime: Timespec {
+                sec: st.st_mtime,
+                nsec: st.st_mtime_nsec,
+            },
+            ctime: Timespec {
+                sec: st.st_ctime,
+                nsec: st.st_ctime_nsec,
+            },
             btime: None,
             mnt_id: 0,
         }

@@ -94,7 +94,11 @@ impl Inode {
 
     pub fn owner(&self) -> Owner {
         let m = lock(&self.meta);
-        Owner { mode: m.mode, uid: m.uid, gid: m.gid }
+        Owner {
+            mode: m.mode,
+            uid: m.uid,
+            gid: m.gid,
+        }
     }
 
     fn is_dir(&self) -> bool {
@@ -124,7 +128,9 @@ impl Inode {
 
     /// The memfd, created now if the file has none yet.
     fn memfd_or_create(&self) -> VfsResult<&OwnedFd> {
-        let Data::File(cell) = &self.data else { return Err(Errno::EINVAL) };
+        let Data::File(cell) = &self.data else {
+            return Err(Errno::EINVAL);
+        };
         if let Some(fd) = cell.get() {
             return Ok(fd);
         }
@@ -182,7 +188,11 @@ impl Inode {
 
     /// The entry `name` of this directory.
     pub fn lookup(&self, name: &[u8]) -> VfsResult<Arc<Inode>> {
-        lock(self.dir()?).entries.get(name).map(|e| e.inode.clone()).ok_or(Errno::ENOENT)
+        lock(self.dir()?)
+            .entries
+            .get(name)
+            .map(|e| e.inode.clone())
+            .ok_or(Errno::ENOENT)
     }
 
     /// The directory holding this one; the root is its own parent.
@@ -203,7 +213,7 @@ impl Inode {
                 (d.parent.upgrade(), d.name.clone())
             };
             match parent {
-                Some(p) if names.len() < 4096 => {
+                Some(p) => {
                     names.push(name);
                     cur = p;
                 }
@@ -251,8 +261,10 @@ impl Inode {
     }
 
     fn is_ancestor_or_self_of(self: &Arc<Self>, other: &Arc<Inode>) -> bool {
+        // Parent links never form a cycle: a rename into a descendant is
+        // refused by this very check, under the namespace lock.
         let mut cur = other.clone();
-        for _ in 0..4096 {
+        loop {
             if Arc::ptr_eq(self, &cur) {
                 return true;
             }
@@ -262,7 +274,6 @@ impl Inode {
             }
             cur = p;
         }
-        false
     }
 }
 
@@ -331,7 +342,12 @@ impl Tmpfs {
                 name: Vec::new(),
             })),
         });
-        Tmpfs { dev, next_ino: AtomicU64::new(2), ns: Mutex::new(()), root }
+        Tmpfs {
+            dev,
+            next_ino: AtomicU64::new(2),
+            ns: Mutex::new(()),
+            root,
+        }
     }
 
     pub fn root(&self) -> Arc<Inode> {
@@ -404,7 +420,13 @@ impl Tmpfs {
     }
 
     /// A hard link `name` in `dir` to `target`.
-    pub fn link(&self, dir: &Arc<Inode>, name: &[u8], target: &Arc<Inode>, cred: &Cred) -> VfsResult<()> {
+    pub fn link(
+        &self,
+        dir: &Arc<Inode>,
+        name: &[u8],
+        target: &Arc<Inode>,
+        cred: &Cred,
+    ) -> VfsResult<()> {
         let _ns = lock(&self.ns);
         let d = dir.dir()?;
         if lock(d).entries.contains_key(name) {
@@ -425,12 +447,22 @@ impl Tmpfs {
     }
 
     /// `unlink`; `trailing` when the path ended in `/`.
-    pub fn unlink(&self, dir: &Arc<Inode>, name: &[u8], trailing: bool, cred: &Cred) -> VfsResult<()> {
+    pub fn unlink(
+        &self,
+        dir: &Arc<Inode>,
+        name: &[u8],
+        trailing: bool,
+        cred: &Cred,
+    ) -> VfsResult<()> {
         let _ns = lock(&self.ns);
         let d = dir.dir()?;
         let victim = dir.lookup(name)?;
         if trailing {
-            return Err(if victim.is_dir() { Errno::EISDIR } else { Errno::ENOTDIR });
+            return Err(if victim.is_dir() {
+                Errno::EISDIR
+            } else {
+                Errno::ENOTDIR
+            });
         }
         may_delete(dir, &victim, false, cred)?;
         lock(d).remove(name);
@@ -537,9 +569,13 @@ impl Tmpfs {
 /// directory.
 pub(crate) fn open(inode: &Arc<Inode>, trunc: bool) -> VfsResult<Arc<dyn FileOps>> {
     match &inode.data {
-        Data::Dir(_) => Ok(Arc::new(TmpfsDir { inode: inode.clone() })),
+        Data::Dir(_) => Ok(Arc::new(TmpfsDir {
+            inode: inode.clone(),
+        })),
         Data::File(_) => {
-            let f = TmpfsFile { inode: inode.clone() };
+            let f = TmpfsFile {
+                inode: inode.clone(),
+            };
             if trunc {
                 f.truncate(0)?;
             }
@@ -551,7 +587,10 @@ pub(crate) fn open(inode: &Arc<Inode>, trunc: bool) -> VfsResult<Arc<dyn FileOps
 
 /// `truncate` by path of a regular file.
 pub(crate) fn truncate(inode: &Arc<Inode>, len: u64) -> VfsResult<()> {
-    TmpfsFile { inode: inode.clone() }.truncate(len)
+    TmpfsFile {
+        inode: inode.clone(),
+    }
+    .truncate(len)
 }
 
 /// An open regular file.
@@ -599,12 +638,16 @@ impl FileOps for TmpfsFile {
 
     fn write(&self, buf: &[u8], pos: &mut u64, append: bool) -> VfsResult<usize> {
         let (n, end) = self.write_at(buf, if append { None } else { Some(*pos) })?;
-        *pos = end;
+        if n > 0 {
+            *pos = end;
+        }
         Ok(n)
     }
 
     fn pread(&self, buf: &mut [u8], off: u64) -> VfsResult<usize> {
-        let Some(fd) = self.inode.memfd() else { return Ok(0) };
+        let Some(fd) = self.inode.memfd() else {
+            return Ok(0);
+        };
         let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
         // SAFETY: `buf` is writable for `buf.len()` bytes.
         let r = unsafe { libc::pread(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), off) };
@@ -612,7 +655,8 @@ impl FileOps for TmpfsFile {
     }
 
     fn pwrite(&self, buf: &[u8], off: u64, append: bool) -> VfsResult<usize> {
-        self.write_at(buf, if append { None } else { Some(off) }).map(|(n, _)| n)
+        self.write_at(buf, if append { None } else { Some(off) })
+            .map(|(n, _)| n)
     }
 
     fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
@@ -658,18 +702,35 @@ impl TmpfsDir {
     fn batch(&self, pos: u64) -> VfsResult<Vec<DirEntry>> {
         let mut out = Vec::new();
         if pos == 0 {
-            out.push(DirEntry { ino: self.inode.ino, off: 1, kind: libc::DT_DIR, name: b".".to_vec() });
+            out.push(DirEntry {
+                ino: self.inode.ino,
+                off: 1,
+                kind: libc::DT_DIR,
+                name: b".".to_vec(),
+            });
         }
         if pos <= 1 {
             let parent = self.inode.parent();
-            out.push(DirEntry { ino: parent.ino, off: 2, kind: libc::DT_DIR, name: b"..".to_vec() });
+            out.push(DirEntry {
+                ino: parent.ino,
+                off: 2,
+                kind: libc::DT_DIR,
+                name: b"..".to_vec(),
+            });
         }
         let d = lock(self.inode.dir()?);
         for (&cookie, name) in d.by_cookie.range(pos.max(FIRST_COOKIE)..).take(BATCH) {
-            let Some(e) = d.entries.get(name) else { continue };
+            let Some(e) = d.entries.get(name) else {
+                continue;
+            };
             let kind = dtype_of_mode(e.inode.owner().mode);
             let off = i64::try_from(cookie + 1).unwrap_or(i64::MAX);
-            out.push(DirEntry { ino: e.inode.ino, off, kind, name: name.clone() });
+            out.push(DirEntry {
+                ino: e.inode.ino,
+                off,
+                kind,
+                name: name.clone(),
+            });
         }
         Ok(out)
     }

@@ -43,9 +43,16 @@ impl Vfs {
         if root_node.st.st_mode & libc::S_IFMT != libc::S_IFDIR {
             return Err(Errno::ENOTDIR);
         }
-        let root_mount =
-            Arc::new(Mount { id: 1, fs: FsKind::Host(host.clone()), root: Node::Host(root_node), mountpoint: None });
-        let root = Location { mount: root_mount.clone(), node: root_mount.root.clone() };
+        let root_mount = Arc::new(Mount {
+            id: 1,
+            fs: FsKind::Host(host.clone()),
+            root: Node::Host(root_node),
+            mountpoint: None,
+        });
+        let root = Location {
+            mount: root_mount.clone(),
+            node: root_mount.root.clone(),
+        };
         let mut mounts = MountTable::new(root_mount.clone());
 
         let tmp = Arc::new(Tmpfs::new(libc::makedev(0, TMPFS_DEV as u32)));
@@ -58,7 +65,10 @@ impl Vfs {
 
         match host.node(b"/dev") {
             Ok(dev) if dev.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
-                let dev_dir = Location { mount: root_mount, node: Node::Host(dev) };
+                let dev_dir = Location {
+                    mount: root_mount,
+                    node: Node::Host(dev),
+                };
                 for kind in DevKind::ALL {
                     mounts.add(Arc::new(Mount {
                         id: mounts.next_id(),
@@ -68,14 +78,18 @@ impl Vfs {
                     }));
                 }
             }
-            _ => tracing::debug!("no /dev directory under the host root: kernel devices not mounted"),
+            _ => {
+                tracing::debug!("no /dev directory under the host root: kernel devices not mounted")
+            }
         }
         Ok(Vfs { mounts, root })
     }
 
     /// The guest path of a host path, if the host root shows it.
     pub(crate) fn guest_path_of_host(&self, host_path: &[u8]) -> Option<Vec<u8>> {
-        let Node::Host(_) = &self.root.node else { return None };
+        let Node::Host(_) = &self.root.node else {
+            return None;
+        };
         let prefix = self.root.mount.host().ok()?.root();
         let rest = host_path.strip_prefix(prefix)?;
         if rest.is_empty() {
@@ -94,7 +108,13 @@ impl Vfs {
     }
 
     /// Opens a node found by a lookup.
-    fn open_node(&self, loc: &Location, acc: i32, write: bool, trunc: bool) -> VfsResult<Arc<dyn FileOps>> {
+    fn open_node(
+        &self,
+        loc: &Location,
+        acc: i32,
+        write: bool,
+        trunc: bool,
+    ) -> VfsResult<Arc<dyn FileOps>> {
         match &loc.node {
             Node::Host(h) => loc.mount.host()?.open(h, acc, write),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
@@ -128,7 +148,17 @@ impl Vfs {
         let (found, created) = if flags & libc::O_CREAT != 0 {
             self.open_create(ctx, start, path, flags, mode, cred, &mut 0)?
         } else {
-            (self.lookup_at(ctx, start, path, flags & libc::O_NOFOLLOW == 0, cred, &mut 0)?, false)
+            (
+                self.lookup_at(
+                    ctx,
+                    start,
+                    path,
+                    flags & libc::O_NOFOLLOW == 0,
+                    cred,
+                    &mut 0,
+                )?,
+                false,
+            )
         };
         let loc = &found.loc;
         let path = found.path();
@@ -181,7 +211,9 @@ impl Vfs {
         depth: &mut u32,
     ) -> VfsResult<(Found, bool)> {
         let p = self.walk_parent(ctx, start, path, cred, depth)?;
-        let Last::Name(name) = p.last else { return Err(Errno::EISDIR) };
+        let Last::Name(name) = p.last else {
+            return Err(Errno::EISDIR);
+        };
         if p.trailing {
             return Err(Errno::EISDIR);
         }
@@ -197,7 +229,13 @@ impl Vfs {
                         let (start, target) = self.link_start(ctx, &p.dir, &child, depth)?;
                         return self.open_create(ctx, start, &target, flags, mode, cred, depth);
                     }
-                    return Ok((Found { parent: Some((p.dir, name)), loc: child }, false));
+                    return Ok((
+                        Found {
+                            parent: Some((p.dir, name)),
+                            loc: child,
+                        },
+                        false,
+                    ));
                 }
                 Err(e) if e == Errno::ENOENT => {
                     let inode = match &p.dir.node {
@@ -205,15 +243,29 @@ impl Vfs {
                         Node::Dev(_) => return Err(Errno::ENOTDIR),
                         Node::Tmpfs(dir) => {
                             let m = mode & 0o7777 & !ctx.umask();
-                            match p.dir.mount.tmpfs()?.create(dir, &name, NewNode::File, m, cred) {
+                            match p
+                                .dir
+                                .mount
+                                .tmpfs()?
+                                .create(dir, &name, NewNode::File, m, cred)
+                            {
                                 Ok(i) => i,
                                 Err(e) if e == Errno::EEXIST && !excl => continue,
                                 Err(e) => return Err(e),
                             }
                         }
                     };
-                    let loc = Location { mount: p.dir.mount.clone(), node: Node::Tmpfs(inode) };
-                    return Ok((Found { parent: Some((p.dir, name)), loc }, true));
+                    let loc = Location {
+                        mount: p.dir.mount.clone(),
+                        node: Node::Tmpfs(inode),
+                    };
+                    return Ok((
+                        Found {
+                            parent: Some((p.dir, name)),
+                            loc,
+                        },
+                        true,
+                    ));
                 }
                 Err(e) => return Err(e),
             }
@@ -239,7 +291,9 @@ impl Vfs {
         let mut st = match &loc.node {
             // A node reached by name was just looked up; `.`, `..` and the
             // root may be older.
-            Node::Host(h) if found.parent.is_none() => Stat::from_host(&loc.mount.host()?.lstat(&h.rel)?),
+            Node::Host(h) if found.parent.is_none() => {
+                Stat::from_host(&loc.mount.host()?.lstat(&h.rel)?)
+            }
             n => n.stat(),
         };
         st.mnt_id = loc.mount.id;
@@ -275,7 +329,13 @@ impl Vfs {
     }
 
     /// `readlinkat`: the target of a symlink, `EINVAL` for anything else.
-    pub fn readlink(&self, ctx: &FsContext, base: Option<&OpenFile>, path: &[u8], cred: &Cred) -> VfsResult<Vec<u8>> {
+    pub fn readlink(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        cred: &Cred,
+    ) -> VfsResult<Vec<u8>> {
         let found = self.lookup(ctx, base, path, false, cred)?;
         if !found.loc.node.is_symlink() {
             return Err(Errno::EINVAL);
@@ -284,7 +344,13 @@ impl Vfs {
     }
 
     /// `chdir`.
-    pub fn chdir(&self, ctx: &mut FsContext, base: Option<&OpenFile>, path: &[u8], cred: &Cred) -> VfsResult<()> {
+    pub fn chdir(
+        &self,
+        ctx: &mut FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        cred: &Cred,
+    ) -> VfsResult<()> {
         let found = self.lookup(ctx, base, path, true, cred)?;
         if !found.loc.node.is_dir() {
             return Err(Errno::ENOTDIR);

@@ -34,7 +34,7 @@ const PHDR_SIZE: usize = 56;
 
 /// Where position-independent executables go when nothing is in the way
 /// (Linux's ELF_ET_DYN_BASE without randomisation).
-const PIE_BASE: u64 = 0x5555_5555_4000;
+pub(crate) const PIE_BASE: u64 = 0x5555_5555_4000;
 
 /// Parses and checks the headers; anything but a 64-bit little-endian
 /// x86_64 executable or shared object is `ENOEXEC`, as on Linux.

@@ -125,8 +125,12 @@ fn build_image(
     let auxv = stack::auxv(&main, exe, interp_base, ids, &host_auxv);
     let sp = stack::build(&space.tracee_memory(), stack_top, &strings, auxv)?;
 
-    space.map.brk_start = main.end;
-    space.map.brk = main.end;
+    // Linux puts a static PIE's heap at ELF_ET_DYN_BASE: the binary itself
+    // sits among the top-down mmaps, with no room to grow after it.
+    let static_pie = exe.header.e_type == goblin::elf::header::ET_DYN && interp.is_none();
+    let brk = if static_pie { elf::PIE_BASE } else { main.end };
+    space.map.brk_start = brk;
+    space.map.brk = brk;
     drop(space);
     regs.reset_for_exec(entry, sp);
     Ok(Image { tracee, regs, map, exe: file.path().to_vec() })
@@ -162,6 +166,7 @@ impl Task {
         *lock(&self.process.exe) = image.exe;
         lock(&self.process.fds).close_on_exec();
         lock(&self.process.signals).reset_for_exec();
+        self.prctl = crate::task::PrctlState::after_exec(&lock(&self.process.exe), &self.prctl);
         self.clear_child_tid = 0;
         self.robust_list = (0, 0);
     }

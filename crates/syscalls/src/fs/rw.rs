@@ -67,10 +67,20 @@ syscall! {
     }
 }
 
+/// A write to a pipe or socket with no reader fails with EPIPE and, as on
+/// Linux, also sends the writer SIGPIPE.
+fn sigpipe_on_epipe(task: &mut Task, result: SysResult) -> SysResult {
+    if result == Err(Errno::EPIPE) {
+        crate::signal::signal_self(task, libc::SIGPIPE)?;
+    }
+    result
+}
+
 syscall! {
     Implemented => fn write(task, fd: Fd, buf: UserAddr, count: u64) -> SysResult {
         let f = file(task, fd)?;
-        write_from_guest(task, buf, count, |b, _| f.write(b))
+        let result = write_from_guest(task, buf, count, |b, _| f.write(b));
+        sigpipe_on_epipe(task, result)
     }
 }
 
@@ -159,7 +169,8 @@ syscall! {
         let f = file(task, fd)?;
         let iovs = read_iovecs(task, iov, iovcnt)?;
         let data = gather(task, &iovs)?;
-        Ok(f.write(&data)? as u64)
+        let result = f.write(&data).map(|n| n as u64);
+        sigpipe_on_epipe(task, result)
     }
 }
 

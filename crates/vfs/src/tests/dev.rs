@@ -4,7 +4,9 @@ use crate::Errno;
 #[test]
 fn full_is_enospc_and_reads_zeros() {
     let (vfs, ctx) = host_vfs();
-    let f = vfs.open(&ctx, None, b"/dev/full", RW, 0, &root()).expect("open /dev/full");
+    let f = vfs
+        .open(&ctx, None, b"/dev/full", RW, 0, &root())
+        .expect("open /dev/full");
     assert_eq!(f.write(b"x"), Err(Errno::ENOSPC));
     let mut buf = [1u8; 8];
     assert_eq!(f.read(&mut buf), Ok(8));
@@ -17,26 +19,45 @@ fn full_is_enospc_and_reads_zeros() {
 #[test]
 fn null_zero_random() {
     let (vfs, ctx) = host_vfs();
-    let null = vfs.open(&ctx, None, b"/dev/null", RW, 0, &root()).expect("null");
+    let null = vfs
+        .open(&ctx, None, b"/dev/null", RW, 0, &root())
+        .expect("null");
     assert_eq!(null.write(b"abc"), Ok(3));
     assert_eq!(null.read(&mut [0u8; 4]), Ok(0));
     assert_eq!(null.seek(100, libc::SEEK_SET), Ok(0));
     assert_eq!(null.seek(0, 99), Err(Errno::EINVAL));
-    let zero = vfs.open(&ctx, None, b"/dev/zero", RD, 0, &root()).expect("zero");
+    let zero = vfs
+        .open(&ctx, None, b"/dev/zero", RD, 0, &root())
+        .expect("zero");
     let mut buf = [7u8; 5];
     assert_eq!(zero.read(&mut buf), Ok(5));
     assert_eq!(buf, [0; 5]);
     assert_eq!(zero.write(b"x"), Err(Errno::EBADF));
-    let rnd = vfs.open(&ctx, None, b"/dev/urandom", RD, 0, &root()).expect("urandom");
+    let rnd = vfs
+        .open(&ctx, None, b"/dev/urandom", RD, 0, &root())
+        .expect("urandom");
     let mut a = [0u8; 32];
     assert_eq!(rnd.read(&mut a), Ok(32));
     assert_ne!(a, [0u8; 32]);
-    for (name, minor) in [("null", 3), ("zero", 5), ("full", 7), ("random", 8), ("urandom", 9)] {
-        let st = vfs.stat(&ctx, None, format!("/dev/{name}").as_bytes(), true, &root()).expect("stat");
+    for (name, minor) in [
+        ("null", 3),
+        ("zero", 5),
+        ("full", 7),
+        ("random", 8),
+        ("urandom", 9),
+    ] {
+        let st = vfs
+            .stat(&ctx, None, format!("/dev/{name}").as_bytes(), true, &root())
+            .expect("stat");
         assert_eq!(st.rdev, libc::makedev(1, minor), "{name}");
         assert_eq!(st.mode, libc::S_IFCHR | 0o666, "{name}");
     }
     // Writable regardless of the read-only host, for anyone.
-    assert!(vfs.open(&ctx, None, b"/dev/null", WR, 0, &super::user(1000)).is_ok());
-    assert_eq!(err(vfs.unlink(&ctx, None, b"/dev/null", &root())), Errno::EROFS);
+    assert!(vfs
+        .open(&ctx, None, b"/dev/null", WR, 0, &super::user(1000))
+        .is_ok());
+    assert_eq!(
+        err(vfs.unlink(&ctx, None, b"/dev/null", &root())),
+        Errno::EROFS
+    );
 }

@@ -4,7 +4,13 @@ use crate::dev::{DevFile, DevKind};
 use crate::{Errno, FdTable, OpenFile};
 
 fn file() -> Arc<OpenFile> {
-    OpenFile::from_ops(Arc::new(DevFile { kind: DevKind::Null }), libc::O_RDWR, b"/dev/null".to_vec())
+    OpenFile::from_ops(
+        Arc::new(DevFile {
+            kind: DevKind::Null,
+        }),
+        libc::O_RDWR,
+        b"/dev/null".to_vec(),
+    )
 }
 
 #[test]
@@ -38,8 +44,14 @@ fn dup2_replaces_and_shares() {
     assert!(old.is_some_and(|o| Arc::ptr_eq(&o, &b)));
     assert!(Arc::ptr_eq(&t.get(1).expect("fd 1"), &a));
     assert_eq!(t.cloexec(1), Ok(false));
-    assert_eq!(t.insert_at(9, a.clone(), true, 16).map(|o| o.is_none()), Ok(true));
-    assert_eq!(t.insert_at(16, a.clone(), false, 16).err(), Some(Errno::EBADF));
+    assert_eq!(
+        t.insert_at(9, a.clone(), true, 16).map(|o| o.is_none()),
+        Ok(true)
+    );
+    assert_eq!(
+        t.insert_at(16, a.clone(), false, 16).err(),
+        Some(Errno::EBADF)
+    );
     assert_eq!(t.insert_at(-1, a, false, 16).err(), Some(Errno::EBADF));
 }
 

@@ -23,7 +23,11 @@ pub(super) fn root() -> Cred {
 }
 
 pub(super) fn user(uid: u32) -> Cred {
-    Cred { uid, gid: uid, groups: Vec::new() }
+    Cred {
+        uid,
+        gid: uid,
+        groups: Vec::new(),
+    }
 }
 
 /// A vfs over the host's own root, with a context whose cwd is `/`.
@@ -47,8 +51,11 @@ impl Fixture {
     /// `/links`.
     pub fn new() -> Fixture {
         static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir()
-            .join(format!("trapline-vfs-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let dir = std::env::temp_dir().join(format!(
+            "trapline-vfs-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         let mk = |p: &str| std::fs::create_dir_all(dir.join(p)).expect("mkdir");
         for d in ["dev", "tmp", "etc", "bin", "links", "secret"] {
@@ -57,7 +64,8 @@ impl Fixture {
         let write = |p: &str, data: &[u8], mode: u32| {
             use std::os::unix::fs::PermissionsExt;
             std::fs::write(dir.join(p), data).expect("write");
-            std::fs::set_permissions(dir.join(p), std::fs::Permissions::from_mode(mode)).expect("chmod");
+            std::fs::set_permissions(dir.join(p), std::fs::Permissions::from_mode(mode))
+                .expect("chmod");
         };
         write("etc/file", b"hello\n", 0o644);
         write("bin/exe", b"#!/bin/sh\n", 0o755);
@@ -65,9 +73,12 @@ impl Fixture {
         write("secret/inside", b"x", 0o644);
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.join("secret"), std::fs::Permissions::from_mode(0o700)).expect("chmod");
+            std::fs::set_permissions(dir.join("secret"), std::fs::Permissions::from_mode(0o700))
+                .expect("chmod");
         }
-        let link = |target: &str, at: &str| std::os::unix::fs::symlink(target, dir.join(at)).expect("symlink");
+        let link = |target: &str, at: &str| {
+            std::os::unix::fs::symlink(target, dir.join(at)).expect("symlink")
+        };
         link("../etc/file", "links/rel");
         link("/etc/file", "links/abs");
         link("/tmp/x", "links/totmp");
@@ -81,7 +92,8 @@ impl Fixture {
     }
 
     pub fn open(&self, path: &str, flags: i32, mode: u32) -> VfsResult<Arc<OpenFile>> {
-        self.vfs.open(&self.ctx, None, path.as_bytes(), flags, mode, &root())
+        self.vfs
+            .open(&self.ctx, None, path.as_bytes(), flags, mode, &root())
     }
 }
 
