@@ -22,6 +22,14 @@ macro_rules! differential {
             fn static_pie() {
                 diff_c(stringify!($name), Link::StaticPie, &[$($arg),*]);
             }
+            #[test]
+            fn musl() {
+                diff_c(stringify!($name), Link::Musl, &[$($arg),*]);
+            }
+            #[test]
+            fn musl_static() {
+                diff_c(stringify!($name), Link::MuslStatic, &[$($arg),*]);
+            }
         }
     };
 }

@@ -22,7 +22,7 @@ syscall! {
     Partial("single-threaded processes only: WAKE finds no waiters, WAIT returns EAGAIN or sleeps until its timeout; PI futexes give ENOSYS")
     => fn futex(task, uaddr: UserAddr, op: i32, val: u32, utime: UserAddr, _uaddr2: UserAddr, val3: u32) -> SysResult {
         let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-        if uaddr.0 % 4 != 0 {
+        if !uaddr.0.is_multiple_of(4) {
             return Err(Errno::EINVAL);
         }
         match cmd {

@@ -48,13 +48,13 @@ syscall! {
         if flags & libc::MAP_HUGETLB != 0 {
             return Err(Errno::EINVAL);
         }
-        if len == 0 || offset % PAGE_SIZE != 0 || prot & !PROT_ALL != 0 {
+        if len == 0 || !offset.is_multiple_of(PAGE_SIZE) || prot & !PROT_ALL != 0 {
             return Err(Errno::EINVAL);
         }
         let len = page_up(len).filter(|&l| l <= TASK_SIZE).ok_or(Errno::ENOMEM)?;
         let fixed = flags & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) != 0;
-        if fixed && (addr % PAGE_SIZE != 0 || addr.checked_add(len).is_none_or(|e| e > TASK_SIZE)) {
-            return Err(if addr % PAGE_SIZE != 0 { Errno::EINVAL } else { Errno::ENOMEM });
+        if fixed && (!addr.is_multiple_of(PAGE_SIZE) || addr.checked_add(len).is_none_or(|e| e > TASK_SIZE)) {
+            return Err(if !addr.is_multiple_of(PAGE_SIZE) { Errno::EINVAL } else { Errno::ENOMEM });
         }
         if offset.checked_add(len).is_none() {
             return Err(Errno::EOVERFLOW);
@@ -81,7 +81,7 @@ syscall! {
 
 syscall! {
     Implemented => fn munmap(task, addr: u64, len: u64) -> SysResult {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(Errno::EINVAL);
         }
         let len = page_up(len).ok_or(Errno::EINVAL)?;
@@ -94,7 +94,7 @@ syscall! {
 
 syscall! {
     Implemented => fn mprotect(task, addr: u64, len: u64, prot: i32) -> SysResult {
-        if addr % PAGE_SIZE != 0 || prot & !PROT_ALL != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || prot & !PROT_ALL != 0 {
             return Err(Errno::EINVAL);
         }
         if len == 0 {
@@ -112,10 +112,10 @@ syscall! {
     Partial("MREMAP_DONTUNMAP is refused")
     => fn mremap(task, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> SysResult {
         let known = libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED;
-        if flags & !known != 0 || old % PAGE_SIZE != 0 {
+        if flags & !known != 0 || !old.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
-        if flags & libc::MREMAP_FIXED != 0 && (flags & libc::MREMAP_MAYMOVE == 0 || new_addr % PAGE_SIZE != 0) {
+        if flags & libc::MREMAP_FIXED != 0 && (flags & libc::MREMAP_MAYMOVE == 0 || !new_addr.is_multiple_of(PAGE_SIZE)) {
             return Err(Errno::EINVAL);
         }
         let old_len = page_up(old_len).ok_or(Errno::EINVAL)?;
@@ -150,7 +150,7 @@ syscall! {
             libc::MADV_DONTDUMP, libc::MADV_DODUMP, libc::MADV_WIPEONFORK, libc::MADV_KEEPONFORK,
             libc::MADV_COLD, libc::MADV_PAGEOUT,
         ];
-        if addr % PAGE_SIZE != 0 || !allowed.contains(&advice) {
+        if !addr.is_multiple_of(PAGE_SIZE) || !allowed.contains(&advice) {
             return Err(Errno::EINVAL);
         }
         if len == 0 {

@@ -8,10 +8,21 @@ use trapline_abi::structs::{Timespec, Timeval, Timezone};
 
 use crate::prelude::*;
 
-/// The clocks a guest may read. Negative (CPU-clock) ids would name host
-/// processes, so they are refused; the CPU-time clocks are translated to the
-/// guest's own host process.
-fn host_clock(task: &Task, clock: i32) -> Result<libc::clockid_t, Errno> {
+/// Where a guest clock's time comes from.
+enum Clock {
+    /// A host clock Trapline may read directly (system clocks, and the
+    /// guest process's CPU clock, which the host lets any relative read).
+    Host(libc::clockid_t),
+    /// A guest thread's CPU time: the host only lets a process read its own
+    /// threads' clocks, so it comes from /proc/PID/task/TID/schedstat.
+    ThreadCpu(i32),
+}
+
+/// The clocks a guest may read. Dynamic CPU-clock ids name processes, so only
+/// the caller's own are accepted, and rebuilt for its host process: no host
+/// pid is ever taken from the guest.
+fn guest_clock(task: &Task, clock: i32) -> Result<Clock, Errno> {
+    let host = task.tracee.host_pid();
     match clock {
         libc::CLOCK_REALTIME
         | libc::CLOCK_MONOTONIC
@@ -19,38 +30,28 @@ fn host_clock(task: &Task, clock: i32) -> Result<libc::clockid_t, Errno> {
         | libc::CLOCK_REALTIME_COARSE
         | libc::CLOCK_MONOTONIC_COARSE
         | libc::CLOCK_BOOTTIME
-        | libc::CLOCK_TAI => Ok(clock),
-        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => {
-            // Linux's encoding of a per-process CPU clock: (~pid << 3) | 2
-            // (CPUCLOCK_SCHED), per-thread adds 4.
-            let pid = task.tracee.host_pid();
-            let per_thread = if clock == libc::CLOCK_THREAD_CPUTIME_ID { 4 } else { 0 };
-            Ok(((!pid) << 3) | 2 | per_thread)
+        | libc::CLOCK_TAI => Ok(Clock::Host(clock)),
+        // Linux's encoding of a per-process CPU clock: (~pid << 3) | type,
+        // with 4 added for a per-thread clock; CPUCLOCK_SCHED is type 2.
+        libc::CLOCK_PROCESS_CPUTIME_ID => Ok(Clock::Host(((!host) << 3) | 2)),
+        libc::CLOCK_THREAD_CPUTIME_ID => Ok(Clock::ThreadCpu(host)),
+        c if c < 0 => {
+            let (kind, per_thread, pid) = (c & 3, c & 4 != 0, !(c >> 3));
+            let own = if per_thread { task.tid } else { task.process.pid };
+            if kind == 3 || (pid != 0 && pid != own) {
+                return Err(Errno::EINVAL);
+            }
+            if per_thread {
+                Ok(Clock::ThreadCpu(host))
+            } else {
+                Ok(Clock::Host(((!host) << 3) | kind))
+            }
         }
-        c if c < 0 => cpu_clock(task, c),
         _ => Err(Errno::EINVAL),
     }
 }
 
-/// A dynamic CPU clock id (`~pid << 3 | per_thread << 2 | type`), as
-/// `clock_getcpuclockid` makes them. Only the caller's own process (pid 0 or
-/// its virtual pid) and thread are visible; the id is rebuilt for its host
-/// process so no host pid is ever taken from the guest.
-fn cpu_clock(task: &Task, clock: i32) -> Result<libc::clockid_t, Errno> {
-    let kind = clock & 3;
-    let per_thread = clock & 4;
-    let pid = !(clock >> 3);
-    if kind == 3 {
-        return Err(Errno::EINVAL);
-    }
-    let own = if per_thread != 0 { task.tid } else { task.process.pid };
-    if pid != 0 && pid != own {
-        return Err(Errno::EINVAL);
-    }
-    Ok(((!task.tracee.host_pid()) << 3) | per_thread | kind)
-}
-
-fn now(clock: libc::clockid_t) -> Result<Timespec, Errno> {
+fn host_clock_now(clock: libc::clockid_t) -> Result<Timespec, Errno> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid out-pointer.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
@@ -59,9 +60,21 @@ fn now(clock: libc::clockid_t) -> Result<Timespec, Errno> {
     Ok(Timespec { tv_sec: ts.tv_sec, tv_nsec: ts.tv_nsec })
 }
 
+fn now(clock: &Clock) -> Result<Timespec, Errno> {
+    match *clock {
+        Clock::Host(c) => host_clock_now(c),
+        Clock::ThreadCpu(tid) => {
+            let stat = std::fs::read_to_string(format!("/proc/{tid}/task/{tid}/schedstat"))
+                .map_err(|_| Errno::EINVAL)?;
+            let ns: i64 = stat.split_whitespace().next().and_then(|v| v.parse().ok()).ok_or(Errno::EINVAL)?;
+            Ok(Timespec { tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000 })
+        }
+    }
+}
+
 syscall! {
     Implemented => fn clock_gettime(task, clock: i32, tp: UserAddr) -> SysResult {
-        let ts = now(host_clock(task, clock)?)?;
+        let ts = now(&guest_clock(task, clock)?)?;
         write_obj(&task.mem(), tp.0, &ts)?;
         Ok(0)
     }
@@ -69,7 +82,10 @@ syscall! {
 
 syscall! {
     Implemented => fn clock_getres(task, clock: i32, tp: UserAddr) -> SysResult {
-        let c = host_clock(task, clock)?;
+        let c = match guest_clock(task, clock)? {
+            Clock::Host(c) => c,
+            Clock::ThreadCpu(_) => libc::CLOCK_THREAD_CPUTIME_ID,
+        };
         let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: ts is a valid out-pointer.
         unsafe { libc::clock_getres(c, &mut ts) };
@@ -82,7 +98,7 @@ syscall! {
 
 syscall! {
     Implemented => fn gettimeofday(task, tv: UserAddr, tz: UserAddr) -> SysResult {
-        let ts = now(libc::CLOCK_REALTIME)?;
+        let ts = host_clock_now(libc::CLOCK_REALTIME)?;
         if !tv.is_null() {
             let v = Timeval { tv_sec: ts.tv_sec, tv_usec: ts.tv_nsec / 1000 };
             write_obj(&task.mem(), tv.0, &v)?;
@@ -96,7 +112,7 @@ syscall! {
 
 syscall! {
     Implemented => fn time(task, tloc: UserAddr) -> SysResult {
-        let ts = now(libc::CLOCK_REALTIME)?;
+        let ts = host_clock_now(libc::CLOCK_REALTIME)?;
         if !tloc.is_null() {
             write_obj(&task.mem(), tloc.0, &ts.tv_sec)?;
         }
@@ -136,7 +152,7 @@ syscall! {
         };
         let ts = read_timespec(task, req)?;
         let wait = if flags & libc::TIMER_ABSTIME != 0 {
-            let now = now(clock)?;
+            let now = host_clock_now(clock)?;
             duration(&ts).saturating_sub(duration(&now))
         } else {
             duration(&ts)

@@ -10,7 +10,6 @@
 #include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
-#include <linux/stat.h>
 #include <termios.h>
 #include "check.h"
 

@@ -44,6 +44,8 @@ int main(int argc, char **argv, char **envp) {
     long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
     printf("slept at least 40ms: %d\n", ms >= 40);
     SHOW(syscall(SYS_clock_gettime, CLOCK_PROCESS_CPUTIME_ID, &a));
+    SHOW(syscall(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, &b));
+    printf("thread cpu time positive %d\n", b.tv_sec > 0 || b.tv_nsec > 0);
     SHOW(syscall(SYS_clock_getres, CLOCK_MONOTONIC, &a));
     struct timeval tv;
     SHOW(syscall(SYS_gettimeofday, &tv, NULL));

@@ -37,18 +37,25 @@ pub const EXPECTED_UNIMPLEMENTED: &[&str] = &[
     "socket",
 ];
 
-/// Splits Trapline's notes off a guest's stderr.
+/// The prefix of Trapline's message when a signal killed the guest.
+pub const KILLED: &str = "trapline: ";
+
+/// Splits Trapline's notes (and its message about a guest killed by a
+/// signal) off a guest's stderr.
 fn split_notes(stderr: Vec<u8>) -> (Vec<u8>, Vec<String>) {
     let text = String::from_utf8_lossy(&stderr).into_owned();
-    if !text.contains(NOTE) {
+    if !text.contains(KILLED) {
         return (stderr, Vec::new());
     }
     let mut rest = String::new();
     let mut notes = Vec::new();
     for line in text.split_inclusive('\n') {
-        match line.strip_prefix(NOTE) {
-            Some(n) => notes.push(n.split_whitespace().next().unwrap_or("").to_string()),
-            None => rest.push_str(line),
+        if let Some(n) = line.strip_prefix(NOTE) {
+            notes.push(n.split_whitespace().next().unwrap_or("").to_string());
+        } else if line.starts_with(KILLED) && line.contains(" killed by SIG") {
+            notes.push(line.trim_end().to_string());
+        } else {
+            rest.push_str(line);
         }
     }
     (rest.into_bytes(), notes)
@@ -111,8 +118,11 @@ pub fn run_trapline_with(opts: &[&str], program: &str, args: &[&str], stdin: &[u
 pub fn assert_same(program: &str, args: &[&str], stdin: &[u8]) -> Outcome {
     let native = run_native(program, args, stdin);
     let guest = run_trapline(program, args, stdin);
-    let unexpected: Vec<&String> =
-        guest.notes.iter().filter(|n| !EXPECTED_UNIMPLEMENTED.contains(&n.as_str())).collect();
+    let unexpected: Vec<&String> = guest
+        .notes
+        .iter()
+        .filter(|n| !n.contains(" killed by SIG") && !EXPECTED_UNIMPLEMENTED.contains(&n.as_str()))
+        .collect();
     assert!(unexpected.is_empty(), "{program} {args:?} met unimplemented syscalls: {unexpected:?}");
     if (&native.stdout, &native.stderr, native.status) != (&guest.stdout, &guest.stderr, guest.status) {
         panic!(
@@ -156,6 +166,9 @@ pub enum Link {
     Dynamic,
     Static,
     StaticPie,
+    /// musl-gcc, dynamic (PT_INTERP /lib/ld-musl-x86_64.so.1).
+    Musl,
+    MuslStatic,
 }
 
 impl Link {
@@ -164,6 +177,15 @@ impl Link {
             Link::Dynamic => &[],
             Link::Static => &["-static"],
             Link::StaticPie => &["-static-pie"],
+            Link::Musl => &[],
+            Link::MuslStatic => &["-static"],
+        }
+    }
+
+    fn compiler(self) -> &'static str {
+        match self {
+            Link::Musl | Link::MuslStatic => "musl-gcc",
+            _ => "gcc",
         }
     }
 }
@@ -172,7 +194,7 @@ impl Link {
 pub fn compile(dir: &Path, name: &str, link: Link) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c").join(format!("{name}.c"));
     let out = dir.join(format!("{name}-{link:?}"));
-    let result = Command::new("gcc")
+    let result = Command::new(link.compiler())
         .args(["-O1", "-g0", "-Wall", "-D_GNU_SOURCE"])
         .args(link.flags())
         .arg("-o")

@@ -131,7 +131,6 @@ fn build_image(
     let brk = if static_pie { elf::PIE_BASE } else { main.end };
     space.map.brk_start = brk;
     space.map.brk = brk;
-    drop(space);
     regs.reset_for_exec(entry, sp);
     Ok(Image { tracee, regs, map, exe: file.path().to_vec() })
 }
