@@ -176,14 +176,17 @@ extern "C" fn ignore(_: libc::c_int) {}
 
 /// Trapline itself survives Ctrl-C and friends: the terminal sends them to
 /// the guest too (same process group), and the guest's fate decides ours.
-/// A handler (not SIG_IGN) so that the guest still gets default dispositions.
+/// A handler (not SIG_IGN) so that the guest still gets default
+/// dispositions, and without SA_RESTART so that a host call the kernel is
+/// blocked in for the guest (a sleep, a terminal read) ends with EINTR and
+/// the kernel can look at the guest's pending signals.
 fn install_signal_handlers() {
     for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP] {
         // SAFETY: sigaction with a valid handler that does nothing.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
             sa.sa_sigaction = ignore as *const () as usize;
-            sa.sa_flags = libc::SA_RESTART;
+            sa.sa_flags = 0;
             libc::sigemptyset(&mut sa.sa_mask);
             libc::sigaction(sig, &sa, std::ptr::null_mut());
         }

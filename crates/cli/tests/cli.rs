@@ -141,3 +141,45 @@ fn trace_prints_strace_style_lines() {
     );
     assert!(err.contains("exit_group(1)"), "{err}");
 }
+
+/// Ctrl-C at the terminal signals the whole foreground process group: the
+/// guest dies of SIGINT as it would natively, even while the kernel sleeps
+/// for it, and Trapline exits 130.
+#[test]
+fn ctrl_c_interrupts_a_sleeping_guest() {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    let mut cmd = Command::new(trapline_bin());
+    cmd.args(["run", "--", "/bin/sleep", "20"]).stderr(std::process::Stdio::piped());
+    cmd.process_group(0);
+    let start = Instant::now();
+    let child = cmd.spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: signals the test's own child process group.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10), "the sleep was not interrupted");
+    assert_eq!(out.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SIGINT"));
+}
+
+/// A blocking read of stdin is interrupted the same way.
+#[test]
+fn ctrl_c_interrupts_a_blocking_read() {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    let mut cmd = Command::new(trapline_bin());
+    cmd.args(["run", "--", "/bin/cat"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd.process_group(0);
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    let _stdin = child.stdin.take();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: signals the test's own child process group.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130));
+}

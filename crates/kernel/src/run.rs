@@ -5,7 +5,7 @@ use trapline_platform::{Stop, SyscallArgs};
 use crate::process::lock;
 use crate::signal;
 use crate::task::Task;
-use crate::SysResult;
+use crate::{Errno, SysResult};
 
 /// How a guest process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,13 @@ pub fn run(
                 if let Some(o) = observer.as_deref_mut() {
                     o.enter(task, &call);
                 }
-                let result = dispatcher.dispatch(task, &call);
+                let mut result = dispatcher.dispatch(task, &call);
+                // A host call the handler blocked in was interrupted by a
+                // signal for Trapline alone: the guest never sees it, the
+                // call starts again (Linux's ERESTARTNOINTR, in effect).
+                while result == Err(Errno::EINTR) && task.exit.is_none() && !task.interrupted() {
+                    result = dispatcher.dispatch(task, &call);
+                }
                 tracing::trace!(tid = task.tid, nr = call.nr, args = ?call.args, ?result, "syscall");
                 let ret = match result {
                     Ok(v) => v,

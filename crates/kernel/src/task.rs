@@ -54,6 +54,43 @@ impl PrctlState {
 }
 
 impl Task {
+    /// Whether a host signal is waiting for this guest thread that the
+    /// guest does not ignore: a blocking call must then end with EINTR so
+    /// the signal takes effect (Ctrl-C during a sleep or a terminal read).
+    pub fn interrupted(&self) -> bool {
+        let pending = self.tracee.pending_host_signals();
+        if pending == 0 {
+            return false;
+        }
+        let actions = crate::process::lock(&self.process.signals);
+        (1..=64).any(|sig: usize| {
+            pending & (1 << (sig - 1)) != 0
+                && actions.get(sig).is_some_and(|a| {
+                    a.handler != crate::signal::SIG_IGN
+                        && !(a.handler == crate::signal::SIG_DFL && crate::signal::default_is_ignore(sig as i32))
+                })
+        })
+    }
+
+    /// Sleeps for `d` in the kernel on behalf of the guest. Ends early with
+    /// EINTR when a signal for the guest arrives (Trapline's own no-op
+    /// handlers interrupt the host sleep; see `interrupted`).
+    pub fn sleep(&self, d: std::time::Duration) -> Result<(), trapline_abi::Errno> {
+        let deadline = std::time::Instant::now() + d;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            let ts = libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
+            // SAFETY: ts is a valid timespec; no remainder is asked for.
+            let r = unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+            if r != 0 && self.interrupted() {
+                return Err(trapline_abi::Errno::EINTR);
+            }
+        }
+    }
+
     /// The guest memory of this task's address space.
     pub fn mem(&self) -> ProcessMemory {
         ProcessMemory::new(self.tracee.host_pid())

@@ -291,6 +291,21 @@ impl Tracee {
             .collect())
     }
 
+    /// The host signals queued for this guest thread (bit N-1 for signal
+    /// N), thread-directed and process-directed, from /proc. The guest is
+    /// stopped, so they wait until it resumes; the kernel uses this to
+    /// decide whether a blocking call was interrupted for the guest.
+    pub fn pending_host_signals(&self) -> u64 {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", self.pid)) else {
+            return 0;
+        };
+        status
+            .lines()
+            .filter_map(|l| l.strip_prefix("SigPnd:").or_else(|| l.strip_prefix("ShdPnd:")))
+            .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .fold(0, |a, b| a | b)
+    }
+
     /// Kills the host process behind this guest thread and reaps it.
     pub fn kill(&mut self) {
         if !self.alive {

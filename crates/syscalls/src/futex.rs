@@ -2,7 +2,7 @@
 //! so WAKE finds no waiters and WAIT only checks the value and sleeps out
 //! its timeout. Real wait queues come with threads.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use trapline_abi::structs::Timespec;
 
@@ -64,8 +64,7 @@ syscall! {
                     unsafe { libc::clock_gettime(clock, &mut now) };
                     d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32))
                 };
-                let until = Instant::now() + wait;
-                std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                task.sleep(wait)?;
                 Err(Errno::ETIMEDOUT)
             }
             _ => Err(Errno::ENOSYS),

@@ -134,16 +134,16 @@ fn duration(ts: &Timespec) -> Duration {
 }
 
 syscall! {
-    Partial("sleeps the whole time: signals do not interrupt it yet")
+    Partial("a signal that kills the guest interrupts it; the remaining time is not written back yet")
     => fn nanosleep(task, req: UserAddr, _rem: UserAddr) -> SysResult {
         let ts = read_timespec(task, req)?;
-        std::thread::sleep(duration(&ts));
+        task.sleep(duration(&ts))?;
         Ok(0)
     }
 }
 
 syscall! {
-    Partial("sleeps the whole time: signals do not interrupt it yet")
+    Partial("a signal that kills the guest interrupts it; the remaining time is not written back yet")
     => fn clock_nanosleep(task, clock: i32, flags: i32, req: UserAddr, _rem: UserAddr) -> SysResult {
         let clock = match clock {
             libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_TAI => clock,
@@ -157,7 +157,7 @@ syscall! {
         } else {
             duration(&ts)
         };
-        std::thread::sleep(wait);
+        task.sleep(wait)?;
         Ok(0)
     }
 }
