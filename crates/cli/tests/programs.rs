@@ -104,3 +104,24 @@ fn program_found_in_path() {
     assert_eq!(out.stdout_str(), "via PATH\n");
     assert_eq!(out.status, 0);
 }
+
+/// Under a terminal (a pty from script(1)), TCGETS and TIOCGWINSZ answer as
+/// natively: `stty -a` prints every setting and the window size, `test -t`
+/// sees a terminal.
+#[test]
+fn terminal_settings_under_a_pty() {
+    let trapline = common::trapline_bin();
+    let t = trapline.to_str().unwrap();
+    let run = |cmd: String| {
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script(1) from bsdutils");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let native = run("stty -a; test -t 0 && echo is-a-tty".into());
+    let guest = run(format!("{t} run -- /bin/stty -a 2>/dev/null; {t} run -- /usr/bin/test -t 0 2>/dev/null && echo is-a-tty"));
+    assert!(native.contains("is-a-tty"), "{native}");
+    assert_eq!(native, guest);
+}

@@ -354,6 +354,41 @@ impl Tmpfs {
         self.root.clone()
     }
 
+    /// The device number of its inodes.
+    pub fn dev(&self) -> u64 {
+        self.dev
+    }
+
+    /// What `statfs` counts as used: inodes (one per name, plus the root,
+    /// as Linux's tmpfs counts hard links) and pages of file data.
+    pub fn usage(&self) -> (u64, u64) {
+        let _ns = lock(&self.ns);
+        let mut inodes = 1u64;
+        let mut blocks = 0u64;
+        let mut seen = std::collections::HashSet::new();
+        let mut dirs = vec![self.root.clone()];
+        while let Some(dir) = dirs.pop() {
+            let children: Vec<Arc<Inode>> = match dir.dir() {
+                Ok(d) => lock(d).entries.values().map(|e| e.inode.clone()).collect(),
+                Err(_) => continue,
+            };
+            for child in children {
+                inodes += 1;
+                if !seen.insert(child.ino) {
+                    continue;
+                }
+                if child.is_dir() {
+                    dirs.push(child);
+                } else {
+                    let (_, b) = child.size_and_blocks();
+                    blocks += u64::try_from(b).unwrap_or(0);
+                }
+            }
+        }
+        // st_blocks counts 512-byte units.
+        (inodes, blocks.div_ceil(8))
+    }
+
     /// Creates `name` in `dir`. `mode` is the permission bits, umask
     /// already applied. `EEXIST`, `ENOENT` (deleted dir), `EACCES`.
     pub fn create(
@@ -687,6 +722,10 @@ impl FileOps for TmpfsFile {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         self.inode.memfd_or_create().ok().map(|fd| fd.as_fd())
     }
+
+    fn fsync(&self) -> VfsResult<()> {
+        Ok(())
+    }
 }
 
 /// An open directory.
@@ -758,6 +797,10 @@ impl FileOps for TmpfsDir {
 
     fn stat(&self) -> VfsResult<Stat> {
         Ok(self.inode.stat())
+    }
+
+    fn fsync(&self) -> VfsResult<()> {
+        Ok(())
     }
 
     fn getdents(&self, pos: &mut u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {

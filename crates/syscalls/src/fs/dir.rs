@@ -3,6 +3,9 @@
 use super::{fs_cred, lookup_base, read_path};
 use crate::prelude::*;
 
+/// What the calls that change names lack.
+const WRITABLE_NOTE: &str = "only in /tmp; elsewhere the file system is read-only (EROFS)";
+
 syscall! {
     Implemented => fn getdents64(task, fd: Fd, dirent: UserAddr, count: u32) -> SysResult {
         let file = lock(&task.process.fds).get(fd.0)?;
@@ -70,14 +73,14 @@ fn do_mkdir(task: &Task, dirfd: Fd, pathname: UserAddr, mode: u32) -> SysResult 
 }
 
 syscall! {
-    Partial("only in /tmp; elsewhere the file system is read-only (EROFS)")
+    Partial(WRITABLE_NOTE)
     => fn mkdir(task, pathname: UserAddr, mode: u32) -> SysResult {
         do_mkdir(task, Fd(libc::AT_FDCWD), pathname, mode)
     }
 }
 
 syscall! {
-    Partial("as mkdir")
+    Partial(WRITABLE_NOTE)
     => fn mkdirat(task, dfd: Fd, pathname: UserAddr, mode: u32) -> SysResult {
         do_mkdir(task, dfd, pathname, mode)
     }
@@ -100,21 +103,21 @@ fn do_unlink(task: &Task, dirfd: Fd, pathname: UserAddr, flags: i32) -> SysResul
 }
 
 syscall! {
-    Partial("only in /tmp; elsewhere the file system is read-only (EROFS)")
+    Partial(WRITABLE_NOTE)
     => fn unlink(task, pathname: UserAddr) -> SysResult {
         do_unlink(task, Fd(libc::AT_FDCWD), pathname, 0)
     }
 }
 
 syscall! {
-    Partial("as unlink")
+    Partial(WRITABLE_NOTE)
     => fn unlinkat(task, dfd: Fd, pathname: UserAddr, flag: i32) -> SysResult {
         do_unlink(task, dfd, pathname, flag)
     }
 }
 
 syscall! {
-    Partial("as unlink")
+    Partial(WRITABLE_NOTE)
     => fn rmdir(task, pathname: UserAddr) -> SysResult {
         do_unlink(task, Fd(libc::AT_FDCWD), pathname, libc::AT_REMOVEDIR)
     }

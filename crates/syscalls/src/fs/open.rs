@@ -3,6 +3,9 @@
 use super::{fs_cred, lookup_base, nofile, read_path};
 use crate::prelude::*;
 
+/// What open, openat and creat lack.
+const OPEN_NOTE: &str = "O_TMPFILE is refused; files outside /tmp and the kernel's /dev are read-only (EROFS)";
+
 /// Opens `path` relative to `dirfd` and installs it as the lowest free fd.
 fn do_open(task: &mut Task, dirfd: Fd, path: UserAddr, flags: i32, mode: u32) -> SysResult {
     let path = read_path(task, path)?;
@@ -18,21 +21,21 @@ fn do_open(task: &mut Task, dirfd: Fd, path: UserAddr, flags: i32, mode: u32) ->
 }
 
 syscall! {
-    Partial("O_TMPFILE is refused; files outside /tmp and the kernel's /dev are read-only")
+    Partial(OPEN_NOTE)
     => fn openat(task, dirfd: Fd, filename: UserAddr, flags: i32, mode: u32) -> SysResult {
         do_open(task, dirfd, filename, flags, mode)
     }
 }
 
 syscall! {
-    Partial("as openat")
+    Partial(OPEN_NOTE)
     => fn open(task, filename: UserAddr, flags: i32, mode: u32) -> SysResult {
         do_open(task, Fd(libc::AT_FDCWD), filename, flags, mode)
     }
 }
 
 syscall! {
-    Partial("as openat")
+    Partial(OPEN_NOTE)
     => fn creat(task, pathname: UserAddr, mode: u32) -> SysResult {
         let flags = libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC;
         do_open(task, Fd(libc::AT_FDCWD), pathname, flags, mode)
