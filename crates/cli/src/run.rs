@@ -31,11 +31,11 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         return fail("no program given; usage: trapline run -- PROGRAM [ARGS...]", 2);
     };
     let name = name.as_bytes().to_vec();
-    let mut observer: Option<Box<dyn SyscallObserver>> = match trace {
+    let mut observer: Option<TraceObserver> = match trace {
         None => None,
-        Some("-") => Some(Box::new(TraceObserver::new(Box::new(std::io::stderr())))),
+        Some("-") => Some(TraceObserver::new(Box::new(std::io::stderr()))),
         Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Some(Box::new(TraceObserver::new(Box::new(std::io::BufWriter::new(f))))),
+            Ok(f) => Some(TraceObserver::new(Box::new(std::io::BufWriter::new(f)))),
             Err(e) => return fail(&format!("cannot write the trace file {path}: {e}"), 2),
         },
     };
@@ -100,13 +100,20 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         };
         let ids = [creds.uid, creds.euid, creds.gid, creds.egid];
         let stack = trapline_kernel::process::lock(&process.rlimits).stack();
+        let (argv_shown, envc) = (argv.clone(), envp.len());
+        let path_shown = path.clone();
         match loader::load(&kernel, &fs, &cred, ids, stack, ExecArgs { path, argv, envp }) {
-            Ok(image) => image,
+            Ok(image) => {
+                if let Some(o) = observer.as_mut() {
+                    o.program_started(&path_shown, &argv_shown, envc);
+                }
+                image
+            }
             Err(e) => return exec_error(&shown, e),
         }
     };
     let mut task = Task::from_image(kernel.clone(), process, image);
-    let observer = observer.as_mut().map(|o| o.as_mut() as &mut dyn SyscallObserver);
+    let observer = observer.as_mut().map(|o| o as &mut dyn SyscallObserver);
     let status = run_loop::run(&mut task, &table, observer);
     drop(task);
     match status {

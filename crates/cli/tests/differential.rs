@@ -61,3 +61,4 @@ fn tmpfiles_static() {
     let tag = format!("st{}", std::process::id());
     diff_c("tmpfiles", Link::Static, &[&tag]);
 }
+differential!(attrs);

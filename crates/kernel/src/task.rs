@@ -72,10 +72,10 @@ impl Task {
         })
     }
 
-    /// Sleeps for `d` in the kernel on behalf of the guest. Ends early with
-    /// EINTR when a signal for the guest arrives (Trapline's own no-op
-    /// handlers interrupt the host sleep; see `interrupted`).
-    pub fn sleep(&self, d: std::time::Duration) -> Result<(), trapline_abi::Errno> {
+    /// Sleeps for `d` in the kernel on behalf of the guest. Ends early, with
+    /// the time left, when a signal for the guest arrives (Trapline's own
+    /// no-op handlers interrupt the host sleep; see `interrupted`).
+    pub fn sleep(&self, d: std::time::Duration) -> Result<(), std::time::Duration> {
         let deadline = std::time::Instant::now() + d;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -86,7 +86,7 @@ impl Task {
             // SAFETY: ts is a valid timespec; no remainder is asked for.
             let r = unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
             if r != 0 && self.interrupted() {
-                return Err(trapline_abi::Errno::EINTR);
+                return Err(deadline.saturating_duration_since(std::time::Instant::now()));
             }
         }
     }

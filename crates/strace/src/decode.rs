@@ -51,13 +51,17 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             }
         }
         "write" | "pwrite64" => {
-            d.text(fd(a[0])).text(strings::buf(mem, a[1], a[2])).text(a[2].to_string());
+            d.text(fd(a[0]))
+                .text(strings::buf(mem, a[1], a[2]))
+                .text(a[2].to_string());
             if name == "pwrite64" {
                 d.text((a[3] as i64).to_string());
             }
         }
         "readv" | "preadv" | "preadv2" => {
-            d.text(fd(a[0])).out(Out::Iovecs(a[1], a[2])).text(int(a[2]));
+            d.text(fd(a[0]))
+                .out(Out::Iovecs(a[1], a[2]))
+                .text(int(a[2]));
             if name != "readv" {
                 d.text((a[3] as i64).to_string());
             }
@@ -66,7 +70,9 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             }
         }
         "writev" | "pwritev" | "pwritev2" => {
-            d.text(fd(a[0])).text(structs::iovecs(mem, a[1], a[2], u64::MAX)).text(int(a[2]));
+            d.text(fd(a[0]))
+                .text(structs::iovecs(mem, a[1], a[2], u64::MAX))
+                .text(int(a[2]));
             if name != "writev" {
                 d.text((a[3] as i64).to_string());
             }
@@ -82,10 +88,15 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             ));
         }
         "getdents" | "getdents64" => {
-            d.text(fd(a[0])).out(Out::Dirents(a[1], 16)).text(uint(a[2]));
+            d.text(fd(a[0]))
+                .out(Out::Dirents(a[1], 16))
+                .text(uint(a[2]));
         }
         "sendfile" => {
-            d.text(fd(a[0])).text(fd(a[1])).text(addr(a[2])).text(a[3].to_string());
+            d.text(fd(a[0]))
+                .text(fd(a[1]))
+                .text(addr(a[2]))
+                .text(a[3].to_string());
         }
         "fadvise64" => {
             d.text(fd(a[0]))
@@ -102,16 +113,22 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             }
         }
         "openat" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).text(flags::open_flags(a[2]));
+            d.text(dirfd(a[0]))
+                .text(path(mem, a[1]))
+                .text(flags::open_flags(a[2]));
             if open_mode_needed(a[2]) {
                 d.text(flags::octal_mode(a[3] & 0xffff_ffff));
             }
         }
         "creat" => {
-            d.text(path(mem, a[0])).text(flags::octal_mode(a[1] & 0xffff_ffff));
+            d.text(path(mem, a[0]))
+                .text(flags::octal_mode(a[1] & 0xffff_ffff));
         }
         "openat2" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).text(open_how(mem, a[2], a[3])).text(a[3].to_string());
+            d.text(dirfd(a[0]))
+                .text(path(mem, a[1]))
+                .text(open_how(mem, a[2], a[3]))
+                .text(a[3].to_string());
         }
         "close" | "dup" | "fsync" | "fdatasync" | "fchdir" | "syncfs" => {
             d.text(fd(a[0]));
@@ -120,7 +137,11 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.text(fd(a[0])).text(fd(a[1]));
         }
         "dup3" => {
-            d.text(fd(a[0])).text(fd(a[1])).text(flags(a[2] & 0xffff_ffff, flags::O_CLOEXEC_ONLY, Some("O_???")));
+            d.text(fd(a[0])).text(fd(a[1])).text(flags(
+                a[2] & 0xffff_ffff,
+                flags::O_CLOEXEC_ONLY,
+                Some("O_???"),
+            ));
         }
         "close_range" => {
             d.text(uint(a[0])).text(uint(a[1])).text(flags(
@@ -133,12 +154,20 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.out(Out::Ints(a[0], 2));
         }
         "pipe2" => {
-            d.out(Out::Ints(a[0], 2)).text(flags(a[1] & 0xffff_ffff, flags::PIPE2_FLAGS, Some("O_???")));
+            d.out(Out::Ints(a[0], 2)).text(flags(
+                a[1] & 0xffff_ffff,
+                flags::PIPE2_FLAGS,
+                Some("O_???"),
+            ));
         }
         "fcntl" => fcntl(mem, a, d),
         "ioctl" => ioctl(mem, a, d),
         "flock" => {
-            d.text(fd(a[0])).text(flags(a[1] & 0xffff_ffff, flags::FLOCK_OPS, Some("LOCK_???")));
+            d.text(fd(a[0])).text(flags(
+                a[1] & 0xffff_ffff,
+                flags::FLOCK_OPS,
+                Some("LOCK_???"),
+            ));
         }
 
         // --- files: metadata
@@ -158,27 +187,35 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.text(dirfd(a[0]))
                 .text(path(mem, a[1]))
                 .text(flags::statx_flags(a[2]))
-                .text(flags(a[3] & 0xffff_ffff, flags::STATX_MASKS, Some("STATX_???")))
+                .text(flags(
+                    a[3] & 0xffff_ffff,
+                    flags::STATX_MASKS,
+                    Some("STATX_???"),
+                ))
                 .out(Out::Statx(a[4]));
         }
         "access" => {
             d.text(path(mem, a[0])).text(access_mode(a[1]));
         }
         "faccessat" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).text(access_mode(a[2]));
+            d.text(dirfd(a[0]))
+                .text(path(mem, a[1]))
+                .text(access_mode(a[2]));
         }
         "faccessat2" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).text(access_mode(a[2])).text(flags(
-                a[3] & 0xffff_ffff,
-                flags::FACCESSAT_FLAGS,
-                None,
-            ));
+            d.text(dirfd(a[0]))
+                .text(path(mem, a[1]))
+                .text(access_mode(a[2]))
+                .text(flags(a[3] & 0xffff_ffff, flags::FACCESSAT_FLAGS, None));
         }
         "readlink" => {
             d.text(path(mem, a[0])).out(Out::Buf(a[1])).text(int(a[2]));
         }
         "readlinkat" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).out(Out::Buf(a[2])).text(int(a[3]));
+            d.text(dirfd(a[0]))
+                .text(path(mem, a[1]))
+                .out(Out::Buf(a[2]))
+                .text(int(a[3]));
         }
         "getcwd" => {
             d.out(Out::Path(a[0])).text(a[1].to_string());
@@ -193,13 +230,19 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             }
         }
         "mknodat" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).text(flags::symbolic_mode(a[2]));
+            d.text(dirfd(a[0]))
+                .text(path(mem, a[1]))
+                .text(flags::symbolic_mode(a[2]));
             if is_dev(a[2]) {
                 d.text(makedev_arg(a[3]));
             }
         }
         "unlinkat" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).text(flags(a[2] & 0xffff_ffff, flags::AT_FLAGS, None));
+            d.text(dirfd(a[0])).text(path(mem, a[1])).text(flags(
+                a[2] & 0xffff_ffff,
+                flags::AT_FLAGS,
+                None,
+            ));
         }
         "linkat" => {
             d.text(dirfd(a[0]))
@@ -213,7 +256,11 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
                 .text(path(mem, a[1]))
                 .text(dirfd(a[2]))
                 .text(path(mem, a[3]))
-                .text(flags(a[4] & 0xffff_ffff, flags::RENAME_FLAGS, Some("RENAME_???")));
+                .text(flags(
+                    a[4] & 0xffff_ffff,
+                    flags::RENAME_FLAGS,
+                    Some("RENAME_???"),
+                ));
         }
         "fchownat" => {
             d.text(dirfd(a[0]))
@@ -223,7 +270,9 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
                 .text(flags(a[4] & 0xffff_ffff, flags::AT_FLAGS, None));
         }
         "fchmodat" => {
-            d.text(dirfd(a[0])).text(path(mem, a[1])).text(flags::octal_mode(a[2] & 0xffff_ffff));
+            d.text(dirfd(a[0]))
+                .text(path(mem, a[1]))
+                .text(flags::octal_mode(a[2] & 0xffff_ffff));
         }
         "utimensat" => {
             d.text(dirfd(a[0]))
@@ -232,15 +281,22 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
                 .text(flags(a[3] & 0xffff_ffff, flags::AT_FLAGS, None));
         }
         "memfd_create" => {
-            d.text(strings::cstr(mem, a[0], MAX_STRLEN))
-                .text(flags(a[1] & 0xffff_ffff, flags::MEMFD_FLAGS, Some("MFD_???")));
+            d.text(strings::cstr(mem, a[0], MAX_STRLEN)).text(flags(
+                a[1] & 0xffff_ffff,
+                flags::MEMFD_FLAGS,
+                Some("MFD_???"),
+            ));
         }
 
         // --- memory
         "mmap" => {
             d.text(addr(a[0]))
                 .text(a[1].to_string())
-                .text(flags(a[2] & 0xffff_ffff, flags::MMAP_PROT, Some("PROT_???")))
+                .text(flags(
+                    a[2] & 0xffff_ffff,
+                    flags::MMAP_PROT,
+                    Some("PROT_???"),
+                ))
                 .text(flags::mmap_flags(a[3] & 0xffff_ffff))
                 .text(fd(a[4]))
                 .text(hex(a[5]))
@@ -273,16 +329,31 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.ret(Ret::Hex);
         }
         "madvise" => {
-            d.text(addr(a[0])).text(a[1].to_string()).text(xval(a[2] & 0xffff_ffff, flags::MADVISE, "MADV_???"));
+            d.text(addr(a[0])).text(a[1].to_string()).text(xval(
+                a[2] & 0xffff_ffff,
+                flags::MADVISE,
+                "MADV_???",
+            ));
         }
         "msync" => {
-            d.text(addr(a[0])).text(a[1].to_string()).text(flags(a[2] & 0xffff_ffff, flags::MSYNC_FLAGS, Some("MS_???")));
+            d.text(addr(a[0])).text(a[1].to_string()).text(flags(
+                a[2] & 0xffff_ffff,
+                flags::MSYNC_FLAGS,
+                Some("MS_???"),
+            ));
         }
         "mlockall" => {
-            d.text(flags(a[0] & 0xffff_ffff, flags::MLOCKALL_FLAGS, Some("MCL_???")));
+            d.text(flags(
+                a[0] & 0xffff_ffff,
+                flags::MLOCKALL_FLAGS,
+                Some("MCL_???"),
+            ));
         }
         "shmat" => {
-            d.text(int(a[0])).text(addr(a[1])).text(hex(a[2] & 0xffff_ffff)).ret(Ret::Hex);
+            d.text(int(a[0]))
+                .text(addr(a[1]))
+                .text(hex(a[2] & 0xffff_ffff))
+                .ret(Ret::Hex);
         }
 
         // --- processes
@@ -290,7 +361,9 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.text(int(a[0]));
         }
         "execve" => {
-            d.text(path(mem, a[0])).text(argv(mem, a[1])).text(envp(mem, a[2]));
+            d.text(path(mem, a[0]))
+                .text(argv(mem, a[1]))
+                .text(envp(mem, a[2]));
         }
         "execveat" => {
             d.text(dirfd(a[0]))
@@ -314,7 +387,9 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
         }
         "clone" => clone(a, d),
         "clone3" => {
-            d.out(Out::Clone3(a[0], clone3_args(mem, a[0], a[1]))).text(a[1].to_string());
+            let (args, parent_tid) = clone3_args(mem, a[0], a[1]);
+            d.out(Out::Clone3 { args, parent_tid })
+                .text(a[1].to_string());
         }
         "kill" | "tkill" => {
             d.text(int(a[0])).text(flags::signal(a[1]));
@@ -329,7 +404,10 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.text(addr(a[0])).text(a[1].to_string());
         }
         "rseq" => {
-            d.text(addr(a[0])).text(hex(a[1] & 0xffff_ffff)).text(hex(a[2] & 0xffff_ffff)).text(hex(a[3] & 0xffff_ffff));
+            d.text(addr(a[0]))
+                .text(hex(a[1] & 0xffff_ffff))
+                .text(hex(a[2] & 0xffff_ffff))
+                .text(hex(a[3] & 0xffff_ffff));
         }
         "arch_prctl" => {
             let code = a[0] & 0xffff_ffff;
@@ -344,20 +422,28 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
         "prlimit64" => {
             d.text(int(a[0]))
                 .text(xval(a[1] & 0xffff_ffff, flags::RLIMITS, "RLIMIT_???"))
-                .text(if a[2] == 0 { "NULL".to_string() } else { structs::rlimit64(mem, a[2]) })
+                .text(if a[2] == 0 {
+                    "NULL".to_string()
+                } else {
+                    structs::rlimit64(mem, a[2])
+                })
                 .out(Out::Rlimit64(a[3]));
         }
         "getrlimit" => {
-            d.text(xval(a[0] & 0xffff_ffff, flags::RLIMITS, "RLIMIT_???")).out(Out::Rlimit(a[1]));
+            d.text(xval(a[0] & 0xffff_ffff, flags::RLIMITS, "RLIMIT_???"))
+                .out(Out::Rlimit(a[1]));
         }
         "setrlimit" => {
-            d.text(xval(a[0] & 0xffff_ffff, flags::RLIMITS, "RLIMIT_???")).text(structs::rlimit(mem, a[1]));
+            d.text(xval(a[0] & 0xffff_ffff, flags::RLIMITS, "RLIMIT_???"))
+                .text(structs::rlimit(mem, a[1]));
         }
         "getrusage" => {
-            d.text(xval(a[0] as i32 as u64, flags::RUSAGE_WHO, "RUSAGE_???")).out(Out::Rusage(a[1]));
+            d.text(xval(a[0] as i32 as u64, flags::RUSAGE_WHO, "RUSAGE_???"))
+                .out(Out::Rusage(a[1]));
         }
         "getpriority" | "setpriority" => {
-            d.text(xval(a[0] & 0xffff_ffff, flags::PRIO_WHICH, "PRIO_???")).text(int(a[1]));
+            d.text(xval(a[0] & 0xffff_ffff, flags::PRIO_WHICH, "PRIO_???"))
+                .text(int(a[1]));
             if name == "setpriority" {
                 d.text(int(a[2]));
             }
@@ -366,7 +452,22 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.text(int(a[0])).text(uint(a[1])).out(Out::CpuSet(a[2]));
         }
         "sched_setaffinity" => {
-            d.text(int(a[0])).text(uint(a[1])).text(structs::cpuset(mem, a[2], a[1] & 0xffff_ffff));
+            d.text(int(a[0]))
+                .text(uint(a[1]))
+                .text(structs::cpuset(mem, a[2], a[1] & 0xffff_ffff));
+        }
+        "statfs" => {
+            d.text(path(mem, a[0])).out(Out::Statfs(a[1]));
+        }
+        "fstatfs" => {
+            d.text(fd(a[0])).out(Out::Statfs(a[1]));
+        }
+        "getgroups" => {
+            d.text(int(a[0])).out(Out::Gids(a[1], a[0] & 0xffff_ffff));
+        }
+        "setgroups" => {
+            d.text(int(a[0]))
+                .text(structs::gids(mem, a[1], a[0] & 0xffff_ffff));
         }
         "uname" => {
             d.out(Out::Utsname(a[0]));
@@ -378,9 +479,11 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.out(Out::Tms(a[0]));
         }
         "getrandom" => {
-            d.out(Out::BufHex(a[0]))
-                .text(a[1].to_string())
-                .text(flags(a[2] & 0xffff_ffff, flags::GETRANDOM_FLAGS, Some("GRND_???")));
+            d.out(Out::BufHex(a[0])).text(a[1].to_string()).text(flags(
+                a[2] & 0xffff_ffff,
+                flags::GETRANDOM_FLAGS,
+                Some("GRND_???"),
+            ));
         }
 
         // --- signals
@@ -392,7 +495,11 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
         }
         "rt_sigaction" => {
             d.text(flags::signal(a[0]))
-                .text(if a[1] == 0 { "NULL".to_string() } else { structs::sigaction(mem, a[1]) })
+                .text(if a[1] == 0 {
+                    "NULL".to_string()
+                } else {
+                    structs::sigaction(mem, a[1])
+                })
                 .out(Out::SigAction(a[2]))
                 .text(a[3].to_string());
         }
@@ -405,17 +512,30 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
         "rt_sigtimedwait" => {
             d.text(sigset_in(mem, a[0], a[3]))
                 .text(addr(a[1]))
-                .text(if a[2] == 0 { "NULL".to_string() } else { structs::timespec(mem, a[2]) })
+                .text(if a[2] == 0 {
+                    "NULL".to_string()
+                } else {
+                    structs::timespec(mem, a[2])
+                })
                 .text(a[3].to_string());
         }
         "sigaltstack" => {
-            d.text(if a[0] == 0 { "NULL".to_string() } else { structs::stack_t(mem, a[0]) }).out(Out::StackT(a[1]));
+            d.text(if a[0] == 0 {
+                "NULL".to_string()
+            } else {
+                structs::stack_t(mem, a[0])
+            })
+            .out(Out::StackT(a[1]));
         }
         "signalfd4" => {
             d.text(fd(a[0]))
                 .text(sigset_in(mem, a[1], a[2]))
                 .text(a[2].to_string())
-                .text(flags(a[3] & 0xffff_ffff, flags::SIGNALFD_FLAGS, Some("SFD_???")));
+                .text(flags(
+                    a[3] & 0xffff_ffff,
+                    flags::SIGNALFD_FLAGS,
+                    Some("SFD_???"),
+                ));
         }
 
         // --- time
@@ -427,7 +547,11 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
         }
         "clock_nanosleep" => {
             d.text(clock(a[0]))
-                .text(flags(a[1] & 0xffff_ffff, flags::TIMER_FLAGS, Some("TIMER_???")))
+                .text(flags(
+                    a[1] & 0xffff_ffff,
+                    flags::TIMER_FLAGS,
+                    Some("TIMER_???"),
+                ))
                 .text(structs::timespec(mem, a[2]))
                 .text(addr(a[3]));
         }
@@ -441,7 +565,8 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.text(addr(a[0])).ret(Ret::Time);
         }
         "getitimer" => {
-            d.text(xval(a[0] & 0xffff_ffff, flags::ITIMER_WHICH, "ITIMER_???")).out(Out::Itimerval(a[1]));
+            d.text(xval(a[0] & 0xffff_ffff, flags::ITIMER_WHICH, "ITIMER_???"))
+                .out(Out::Itimerval(a[1]));
         }
         "setitimer" => {
             d.text(xval(a[0] & 0xffff_ffff, flags::ITIMER_WHICH, "ITIMER_???"))
@@ -449,11 +574,19 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
                 .out(Out::Itimerval(a[2]));
         }
         "timerfd_create" => {
-            d.text(clock(a[0])).text(flags(a[1] & 0xffff_ffff, flags::TIMERFD_FLAGS, Some("TFD_???")));
+            d.text(clock(a[0])).text(flags(
+                a[1] & 0xffff_ffff,
+                flags::TIMERFD_FLAGS,
+                Some("TFD_???"),
+            ));
         }
         "timerfd_settime" => {
             d.text(fd(a[0]))
-                .text(flags(a[1] & 0xffff_ffff, &[(1, "TFD_TIMER_ABSTIME"), (2, "TFD_TIMER_CANCEL_ON_SET")], Some("TFD_???")))
+                .text(flags(
+                    a[1] & 0xffff_ffff,
+                    &[(1, "TFD_TIMER_ABSTIME"), (2, "TFD_TIMER_CANCEL_ON_SET")],
+                    Some("TFD_???"),
+                ))
                 .text(structs::itimerspec(mem, a[2]))
                 .out(Out::Itimerspec(a[3]));
         }
@@ -464,28 +597,73 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
         // --- polling and events
         "poll" => {
             let n = a[1] & 0xffff_ffff;
-            d.text(structs::pollfds_in(mem, a[0], n)).text(n.to_string()).text(int(a[2])).ret(Ret::Poll(a[0], n));
+            d.text(structs::pollfds_in(mem, a[0], n))
+                .text(n.to_string())
+                .text(int(a[2]))
+                .ret(Ret::Poll(a[0], n));
         }
         "ppoll" => {
             let n = a[1] & 0xffff_ffff;
             d.text(structs::pollfds_in(mem, a[0], n))
                 .text(n.to_string())
-                .text(if a[2] == 0 { "NULL".to_string() } else { structs::timespec(mem, a[2]) })
+                .text(if a[2] == 0 {
+                    "NULL".to_string()
+                } else {
+                    structs::timespec(mem, a[2])
+                })
                 .text(sigset_in(mem, a[3], a[4]))
                 .text(a[4].to_string())
                 .ret(Ret::Poll(a[0], n));
         }
+        "select" | "pselect6" => {
+            let n = a[0] & 0xffff_ffff;
+            let n = if (n as i32) < 0 { 0 } else { n };
+            d.text(int(a[0]));
+            for &set in &a[1..4] {
+                d.text(structs::fd_set_in(mem, set, n));
+            }
+            let timespec = name == "pselect6";
+            d.text(match (a[4], timespec) {
+                (0, _) => "NULL".to_string(),
+                (t, true) => structs::timespec(mem, t),
+                (t, false) => structs::timeval(mem, t),
+            });
+            if timespec {
+                d.text(if a[5] == 0 {
+                    "NULL".to_string()
+                } else {
+                    structs::pselect_sigmask(mem, a[5])
+                });
+            }
+            d.ret(Ret::Select {
+                n,
+                sets: [a[1], a[2], a[3]],
+                timeout: a[4],
+                timespec,
+            });
+        }
         "epoll_create1" => {
-            d.text(flags(a[0] & 0xffff_ffff, flags::EPOLL_CREATE_FLAGS, Some("EPOLL_???")));
+            d.text(flags(
+                a[0] & 0xffff_ffff,
+                flags::EPOLL_CREATE_FLAGS,
+                Some("EPOLL_???"),
+            ));
         }
         "epoll_ctl" => {
             d.text(fd(a[0]))
                 .text(xval(a[1] & 0xffff_ffff, flags::EPOLL_CTL, "EPOLL_CTL_???"))
                 .text(fd(a[2]))
-                .text(if a[3] == 0 { "NULL".to_string() } else { structs::epoll_event_one(mem, a[3]) });
+                .text(if a[3] == 0 {
+                    "NULL".to_string()
+                } else {
+                    structs::epoll_event_one(mem, a[3])
+                });
         }
         "epoll_wait" | "epoll_pwait" => {
-            d.text(fd(a[0])).out(Out::EpollEvents(a[1])).text(int(a[2])).text(int(a[3]));
+            d.text(fd(a[0]))
+                .out(Out::EpollEvents(a[1]))
+                .text(int(a[2]))
+                .text(int(a[3]));
             if name == "epoll_pwait" {
                 d.text(sigset_in(mem, a[4], a[5])).text(a[5].to_string());
             }
@@ -494,16 +672,25 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
             d.text(uint(a[0]));
         }
         "eventfd2" => {
-            d.text(uint(a[0])).text(flags(a[1] & 0xffff_ffff, flags::EVENTFD_FLAGS, Some("EFD_???")));
+            d.text(uint(a[0])).text(flags(
+                a[1] & 0xffff_ffff,
+                flags::EVENTFD_FLAGS,
+                Some("EFD_???"),
+            ));
         }
         "inotify_init1" => {
-            d.text(flags(a[0] & 0xffff_ffff, flags::INOTIFY_FLAGS, Some("IN_???")));
+            d.text(flags(
+                a[0] & 0xffff_ffff,
+                flags::INOTIFY_FLAGS,
+                Some("IN_???"),
+            ));
         }
         "futex" => futex(mem, a, d),
 
         // --- sockets
         "socket" => {
-            d.text(xval(a[0] & 0xffff_ffff, flags::ADDR_FAMILIES, "AF_???")).text(flags::sock_type(a[1]));
+            d.text(xval(a[0] & 0xffff_ffff, flags::ADDR_FAMILIES, "AF_???"))
+                .text(flags::sock_type(a[1]));
             d.text(sock_proto(a[0], a[2]));
         }
         "socketpair" => {
@@ -513,22 +700,31 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
                 .out(Out::Ints(a[3], 2));
         }
         "connect" | "bind" => {
-            d.text(fd(a[0])).text(structs::sockaddr(mem, a[1], a[2] & 0xffff_ffff)).text(int(a[2]));
+            d.text(fd(a[0]))
+                .text(structs::sockaddr(mem, a[1], a[2] & 0xffff_ffff))
+                .text(int(a[2]));
         }
         "accept" | "getsockname" | "getpeername" => {
-            d.text(fd(a[0])).out(Out::SockAddr(a[1], a[2])).out(Out::IntPtr(a[2]));
+            d.text(fd(a[0]))
+                .out(Out::SockAddr(a[1], a[2]))
+                .out(sock_len(mem, a[2]));
         }
         "accept4" => {
             d.text(fd(a[0]))
                 .out(Out::SockAddr(a[1], a[2]))
-                .out(Out::IntPtr(a[2]))
-                .text(flags(a[3] & 0xffff_ffff, flags::SOCK_FLAGS, Some("SOCK_???")));
+                .out(sock_len(mem, a[2]))
+                .text(flags(
+                    a[3] & 0xffff_ffff,
+                    flags::SOCK_FLAGS,
+                    Some("SOCK_???"),
+                ));
         }
         "listen" => {
             d.text(fd(a[0])).text(int(a[1]));
         }
         "shutdown" => {
-            d.text(fd(a[0])).text(xval(a[1] & 0xffff_ffff, flags::SHUTDOWN_HOW, "SHUT_???"));
+            d.text(fd(a[0]))
+                .text(xval(a[1] & 0xffff_ffff, flags::SHUTDOWN_HOW, "SHUT_???"));
         }
         "sendto" => {
             d.text(fd(a[0]))
@@ -544,14 +740,23 @@ fn special(mem: &dyn GuestMemory, name: &str, a: &[u64; 6], d: &mut Decoded) -> 
                 .text(a[2].to_string())
                 .text(flags(a[3] & 0xffff_ffff, flags::MSG_FLAGS, Some("MSG_???")))
                 .out(Out::SockAddr(a[4], a[5]))
-                .out(Out::IntPtr(a[5]));
+                .out(sock_len(mem, a[5]));
         }
         "sendmsg" | "recvmsg" => {
-            d.text(fd(a[0])).text(addr(a[1])).text(flags(a[2] & 0xffff_ffff, flags::MSG_FLAGS, Some("MSG_???")));
+            d.text(fd(a[0])).text(addr(a[1])).text(flags(
+                a[2] & 0xffff_ffff,
+                flags::MSG_FLAGS,
+                Some("MSG_???"),
+            ));
         }
         _ => return false,
     }
     true
+}
+
+/// A socket length pointer, its value read now.
+fn sock_len(mem: &dyn GuestMemory, a: u64) -> Out {
+    Out::SockLen(a, structs::read::<u32>(mem, a))
 }
 
 fn clock(v: u64) -> String {
@@ -584,7 +789,9 @@ fn open_how(mem: &dyn GuestMemory, a: u64, size: u64) -> String {
     if size < 24 {
         return addr(a);
     }
-    let Some(b) = structs::bytes(mem, a, 24) else { return addr(a) };
+    let Some(b) = structs::bytes(mem, a, 24) else {
+        return addr(a);
+    };
     let word = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
     let (fl, mode, resolve) = (word(0), word(1), word(2));
     let mut s = format!("{{flags={}", flags::open_flags(fl));
@@ -599,7 +806,10 @@ fn open_how(mem: &dyn GuestMemory, a: u64, size: u64) -> String {
         (0x10, "RESOLVE_IN_ROOT"),
         (0x20, "RESOLVE_CACHED"),
     ];
-    s.push_str(&format!(", resolve={}}}", flags(resolve, RESOLVE, Some("RESOLVE_???"))));
+    s.push_str(&format!(
+        ", resolve={}}}",
+        flags(resolve, RESOLVE, Some("RESOLVE_???"))
+    ));
     s
 }
 
@@ -610,7 +820,9 @@ fn argv(mem: &dyn GuestMemory, a: u64) -> String {
     }
     let mut out = Vec::new();
     for i in 0..=MAX_STRLEN as u64 {
-        let Some(slot) = a.checked_add(i * 8) else { break };
+        let Some(slot) = a.checked_add(i * 8) else {
+            break;
+        };
         let Ok(p) = mem.read_u64(slot) else {
             if i == 0 {
                 return addr(a);
@@ -635,12 +847,28 @@ fn envp(mem: &dyn GuestMemory, a: u64) -> String {
     if a == 0 {
         return "NULL".to_string();
     }
+    // Count the pointers up to the NULL, 64 at a time (one read each), and
+    // one by one where a block is not wholly readable.
+    const MAX_VARS: u64 = 1 << 16;
     let mut n = 0u64;
-    loop {
-        match a.checked_add(n * 8).map(|slot| mem.read_u64(slot)) {
-            Some(Ok(0)) => break,
-            Some(Ok(_)) if n < 1 << 20 => n += 1,
-            _ => return addr(a),
+    'outer: while n < MAX_VARS {
+        let Some(slot) = a.checked_add(n * 8) else {
+            return addr(a);
+        };
+        let mut block = [0u8; 512];
+        if mem.read(slot, &mut block).is_ok() {
+            for p in block.chunks_exact(8) {
+                if p.iter().all(|&b| b == 0) {
+                    break 'outer;
+                }
+                n += 1;
+            }
+            continue;
+        }
+        match mem.read_u64(slot) {
+            Ok(0) => break,
+            Ok(_) => n += 1,
+            Err(_) => return addr(a),
         }
     }
     format!("{} /* {n} vars */", addr(a))
@@ -655,7 +883,11 @@ fn clone_flags(fl: u64) -> String {
         parts.push(flags(rest, flags::CLONE_FLAGS, None));
     }
     if sig != 0 || parts.is_empty() {
-        parts.push(if sig == 0 { "0".to_string() } else { flags::signal(sig) });
+        parts.push(if sig == 0 {
+            "0".to_string()
+        } else {
+            flags::signal(sig)
+        });
     }
     parts.join("|")
 }
@@ -669,7 +901,8 @@ const CLONE_CHILD_SETTID: u64 = 0x1000000;
 fn clone(a: &[u64; 6], d: &mut Decoded) {
     // x86_64: flags, newsp, parent_tid, child_tid, tls.
     let fl = a[0];
-    d.text(format!("child_stack={}", addr(a[1]))).text(format!("flags={}", clone_flags(fl)));
+    d.text(format!("child_stack={}", addr(a[1])))
+        .text(format!("flags={}", clone_flags(fl)));
     if fl & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
         d.text(format!("parent_tid={}", addr(a[2])));
     }
@@ -682,11 +915,13 @@ fn clone(a: &[u64; 6], d: &mut Decoded) {
 }
 
 /// clone3's `struct clone_args` at entry.
-fn clone3_args(mem: &dyn GuestMemory, a: u64, size: u64) -> String {
+fn clone3_args(mem: &dyn GuestMemory, a: u64, size: u64) -> (String, Option<u64>) {
     if size < 64 {
-        return addr(a);
+        return (addr(a), None);
     }
-    let Some(b) = structs::bytes(mem, a, 88.min(size as usize)) else { return addr(a) };
+    let Some(b) = structs::bytes(mem, a, 88.min(size as usize)) else {
+        return (addr(a), None);
+    };
     let w = |i: usize| {
         b.get(i * 8..i * 8 + 8)
             .map(|s| u64::from_ne_bytes(s.try_into().unwrap_or([0; 8])))
@@ -704,7 +939,14 @@ fn clone3_args(mem: &dyn GuestMemory, a: u64, size: u64) -> String {
         f.push(format!("parent_tid={}", addr(w(3))));
     }
     let sig = w(4);
-    f.push(format!("exit_signal={}", if sig == 0 { "0".to_string() } else { flags::signal(sig) }));
+    f.push(format!(
+        "exit_signal={}",
+        if sig == 0 {
+            "0".to_string()
+        } else {
+            flags::signal(sig)
+        }
+    ));
     f.push(format!("stack={}", addr(w(5))));
     f.push(format!("stack_size={}", hex(w(6))));
     if fl & CLONE_SETTLS != 0 {
@@ -714,7 +956,12 @@ fn clone3_args(mem: &dyn GuestMemory, a: u64, size: u64) -> String {
         f.push(format!("set_tid={}", addr(w(8))));
         f.push(format!("set_tid_size={}", w(9)));
     }
-    format!("{{{}}}", f.join(", "))
+    let parent_tid = if fl & CLONE_PARENT_SETTID != 0 && w(3) != 0 {
+        Some(w(3))
+    } else {
+        None
+    };
+    (format!("{{{}}}", f.join(", ")), parent_tid)
 }
 
 fn fcntl(mem: &dyn GuestMemory, a: &[u64; 6], d: &mut Decoded) {
@@ -743,7 +990,11 @@ fn fcntl(mem: &dyn GuestMemory, a: &[u64; 6], d: &mut Decoded) {
             d.text(xval(a[2] & 0xffff_ffff, flags::LOCK_TYPES, "F_???"));
         }
         1026 => {
-            d.text(flags(a[2] & 0xffff_ffff, flags::NOTIFY_FLAGS, Some("DN_???")));
+            d.text(flags(
+                a[2] & 0xffff_ffff,
+                flags::NOTIFY_FLAGS,
+                Some("DN_???"),
+            ));
         }
         1033 => {
             d.text(flags(a[2] & 0xffff_ffff, flags::SEALS, Some("F_SEAL_???")));
@@ -782,12 +1033,20 @@ fn ioctl(mem: &dyn GuestMemory, a: &[u64; 6], d: &mut Decoded) {
             d.text(structs::winsize(mem, arg));
         }
         0x540a => {
-            d.text(xval(arg, &[(0, "TCOOFF"), (1, "TCOON"), (2, "TCIOFF"), (3, "TCION")], "TC???"));
+            d.text(xval(
+                arg,
+                &[(0, "TCOOFF"), (1, "TCOON"), (2, "TCIOFF"), (3, "TCION")],
+                "TC???",
+            ));
         }
         0x540b => {
-            d.text(xval(arg, &[(0, "TCIFLUSH"), (1, "TCOFLUSH"), (2, "TCIOFLUSH")], "TC???"));
+            d.text(xval(
+                arg,
+                &[(0, "TCIFLUSH"), (1, "TCOFLUSH"), (2, "TCIOFLUSH")],
+                "TC???",
+            ));
         }
-        0x5409 | 0x5425 | 0x540e => {
+        0x5409 | 0x5425 | 0x540e | 0x4004_9409 => {
             d.text(int(arg));
         }
         0x540f | 0x5429 | 0x5424 | 0x541b | 0x5411 | 0x8004_5430 | 0x8004_5432 | 0x8004_5440 => {
@@ -819,7 +1078,13 @@ fn futex(mem: &dyn GuestMemory, a: &[u64; 6], d: &mut Decoded) {
     }
     d.text(addr(a[0])).text(op_s);
     let val = || uint(a[2]);
-    let timeout = |v: u64| if v == 0 { "NULL".to_string() } else { structs::timespec(mem, v) };
+    let timeout = |v: u64| {
+        if v == 0 {
+            "NULL".to_string()
+        } else {
+            structs::timespec(mem, v)
+        }
+    };
     let bitset = |v: u64| {
         if v & 0xffff_ffff == 0xffff_ffff {
             "FUTEX_BITSET_MATCH_ANY".to_string()
@@ -850,10 +1115,16 @@ fn futex(mem: &dyn GuestMemory, a: &[u64; 6], d: &mut Decoded) {
             d.text(val()).text(uint(a[3])).text(addr(a[4]));
         }
         4 | 12 => {
-            d.text(val()).text(uint(a[3])).text(addr(a[4])).text(uint(a[5]));
+            d.text(val())
+                .text(uint(a[3]))
+                .text(addr(a[4]))
+                .text(uint(a[5]));
         }
         5 => {
-            d.text(val()).text(uint(a[3])).text(addr(a[4])).text(hex(a[5] & 0xffff_ffff));
+            d.text(val())
+                .text(uint(a[3]))
+                .text(addr(a[4]))
+                .text(hex(a[5] & 0xffff_ffff));
         }
         6 | 13 => {
             d.text(timeout(a[3]));
@@ -892,7 +1163,10 @@ fn prctl(mem: &dyn GuestMemory, a: &[u64; 6], d: &mut Decoded) {
             d.text(int(a[1]));
         }
         38 => {
-            d.text(uint(a[1])).text(uint(a[2])).text(uint(a[3])).text(uint(a[4]));
+            d.text(uint(a[1]))
+                .text(uint(a[2]))
+                .text(uint(a[3]))
+                .text(uint(a[4]));
         }
         _ => {
             for &v in &a[1..5] {

@@ -53,7 +53,12 @@ pub fn xval(v: u64, table: Table, dflt: &str) -> String {
     }
 }
 
-pub static OPEN_ACCESS: Table = &[(0, "O_RDONLY"), (1, "O_WRONLY"), (2, "O_RDWR"), (3, "O_ACCMODE")];
+pub static OPEN_ACCESS: Table = &[
+    (0, "O_RDONLY"),
+    (1, "O_WRONLY"),
+    (2, "O_RDWR"),
+    (3, "O_ACCMODE"),
+];
 
 pub static OPEN_FLAGS: Table = &[
     (0o100, "O_CREAT"),
@@ -101,11 +106,17 @@ pub static AT_FLAGS: Table = &[
     (0x8000, "AT_RECURSIVE"),
 ];
 
-pub static FACCESSAT_FLAGS: Table =
-    &[(0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_EACCESS"), (0x1000, "AT_EMPTY_PATH")];
+pub static FACCESSAT_FLAGS: Table = &[
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x200, "AT_EACCESS"),
+    (0x1000, "AT_EMPTY_PATH"),
+];
 
-pub static AT_STATX_SYNC: Table =
-    &[(0, "AT_STATX_SYNC_AS_STAT"), (0x2000, "AT_STATX_FORCE_SYNC"), (0x4000, "AT_STATX_DONT_SYNC")];
+pub static AT_STATX_SYNC: Table = &[
+    (0, "AT_STATX_SYNC_AS_STAT"),
+    (0x2000, "AT_STATX_FORCE_SYNC"),
+    (0x4000, "AT_STATX_DONT_SYNC"),
+];
 
 pub static ACCESS_MODES: Table = &[(0, "F_OK"), (4, "R_OK"), (2, "W_OK"), (1, "X_OK")];
 
@@ -163,7 +174,11 @@ pub fn mmap_flags(v: u64) -> String {
     s
 }
 
-pub static MREMAP_FLAGS: Table = &[(1, "MREMAP_MAYMOVE"), (2, "MREMAP_FIXED"), (4, "MREMAP_DONTUNMAP")];
+pub static MREMAP_FLAGS: Table = &[
+    (1, "MREMAP_MAYMOVE"),
+    (2, "MREMAP_FIXED"),
+    (4, "MREMAP_DONTUNMAP"),
+];
 
 pub static MSYNC_FLAGS: Table = &[(1, "MS_ASYNC"), (2, "MS_INVALIDATE"), (4, "MS_SYNC")];
 
@@ -204,8 +219,13 @@ pub static FADVISE: Table = &[
     (5, "POSIX_FADV_NOREUSE"),
 ];
 
-pub static WHENCE: Table =
-    &[(0, "SEEK_SET"), (1, "SEEK_CUR"), (2, "SEEK_END"), (3, "SEEK_DATA"), (4, "SEEK_HOLE")];
+pub static WHENCE: Table = &[
+    (0, "SEEK_SET"),
+    (1, "SEEK_CUR"),
+    (2, "SEEK_END"),
+    (3, "SEEK_DATA"),
+    (4, "SEEK_HOLE"),
+];
 
 pub static FCNTL_CMDS: Table = &[
     (0, "F_DUPFD"),
@@ -338,12 +358,19 @@ pub static RLIMITS: Table = &[
     (15, "RLIMIT_RTTIME"),
 ];
 
-pub static RUSAGE_WHO: Table =
-    &[(0, "RUSAGE_SELF"), (u64::MAX, "RUSAGE_CHILDREN"), (1, "RUSAGE_THREAD")];
+pub static RUSAGE_WHO: Table = &[
+    (0, "RUSAGE_SELF"),
+    (u64::MAX, "RUSAGE_CHILDREN"),
+    (1, "RUSAGE_THREAD"),
+];
 
 pub static PRIO_WHICH: Table = &[(0, "PRIO_PROCESS"), (1, "PRIO_PGRP"), (2, "PRIO_USER")];
 
-pub static GETRANDOM_FLAGS: Table = &[(1, "GRND_NONBLOCK"), (2, "GRND_RANDOM"), (4, "GRND_INSECURE")];
+pub static GETRANDOM_FLAGS: Table = &[
+    (1, "GRND_NONBLOCK"),
+    (2, "GRND_RANDOM"),
+    (4, "GRND_INSECURE"),
+];
 
 pub static STATX_MASKS: Table = &[
     (0xfff, "STATX_ALL"),
@@ -512,11 +539,19 @@ pub static EPOLL_EVENTS: Table = &[
     (0x8000_0000, "EPOLLET"),
 ];
 
-pub static EPOLL_CTL: Table = &[(1, "EPOLL_CTL_ADD"), (2, "EPOLL_CTL_DEL"), (3, "EPOLL_CTL_MOD")];
+pub static EPOLL_CTL: Table = &[
+    (1, "EPOLL_CTL_ADD"),
+    (2, "EPOLL_CTL_DEL"),
+    (3, "EPOLL_CTL_MOD"),
+];
 
 pub static EPOLL_CREATE_FLAGS: Table = &[(0o2000000, "EPOLL_CLOEXEC")];
 
-pub static EVENTFD_FLAGS: Table = &[(0o2000000, "EFD_CLOEXEC"), (0o4000, "EFD_NONBLOCK"), (1, "EFD_SEMAPHORE")];
+pub static EVENTFD_FLAGS: Table = &[
+    (0o2000000, "EFD_CLOEXEC"),
+    (0o4000, "EFD_NONBLOCK"),
+    (1, "EFD_SEMAPHORE"),
+];
 
 pub static TIMERFD_FLAGS: Table = &[(0o2000000, "TFD_CLOEXEC"), (0o4000, "TFD_NONBLOCK")];
 
@@ -571,7 +606,11 @@ pub static CLONE_FLAGS: Table = &[
     (0x80000000, "CLONE_IO"),
 ];
 
-pub static RENAME_FLAGS: Table = &[(1, "RENAME_NOREPLACE"), (2, "RENAME_EXCHANGE"), (4, "RENAME_WHITEOUT")];
+pub static RENAME_FLAGS: Table = &[
+    (1, "RENAME_NOREPLACE"),
+    (2, "RENAME_EXCHANGE"),
+    (4, "RENAME_WHITEOUT"),
+];
 
 pub static FUTEX_OPS: Table = &[
     (0, "FUTEX_WAIT"),
@@ -590,7 +629,11 @@ pub static FUTEX_OPS: Table = &[
     (13, "FUTEX_LOCK_PI2"),
 ];
 
-pub static SS_FLAGS: Table = &[(1, "SS_ONSTACK"), (2, "SS_DISABLE"), (0x8000_0000, "SS_AUTODISARM")];
+pub static SS_FLAGS: Table = &[
+    (1, "SS_ONSTACK"),
+    (2, "SS_DISABLE"),
+    (0x8000_0000, "SS_AUTODISARM"),
+];
 
 pub static PRCTL_OPTIONS: Table = &[
     (1, "PR_SET_PDEATHSIG"),
@@ -614,11 +657,66 @@ pub static PRCTL_OPTIONS: Table = &[
     (0x53564d41, "PR_SET_VMA"),
 ];
 
-pub static ITIMER_WHICH: Table = &[(0, "ITIMER_REAL"), (1, "ITIMER_VIRTUAL"), (2, "ITIMER_PROF")];
+pub static ITIMER_WHICH: Table = &[
+    (0, "ITIMER_REAL"),
+    (1, "ITIMER_VIRTUAL"),
+    (2, "ITIMER_PROF"),
+];
 
 pub static MLOCKALL_FLAGS: Table = &[(1, "MCL_CURRENT"), (2, "MCL_FUTURE"), (4, "MCL_ONFAULT")];
 
-pub static FLOCK_OPS: Table = &[(1, "LOCK_SH"), (2, "LOCK_EX"), (4, "LOCK_NB"), (8, "LOCK_UN")];
+pub static FLOCK_OPS: Table = &[
+    (1, "LOCK_SH"),
+    (2, "LOCK_EX"),
+    (4, "LOCK_NB"),
+    (8, "LOCK_UN"),
+];
+
+pub static FS_MAGICS: Table = &[
+    (0xef53, "EXT2_SUPER_MAGIC"),
+    (0x0102_1994, "TMPFS_MAGIC"),
+    (0x9fa0, "PROC_SUPER_MAGIC"),
+    (0x6265_6572, "SYSFS_MAGIC"),
+    (0x794c_7630, "OVERLAYFS_SUPER_MAGIC"),
+    (0x9123_683e, "BTRFS_SUPER_MAGIC"),
+    (0x5846_5342, "XFS_SUPER_MAGIC"),
+    (0x1cd1, "DEVPTS_SUPER_MAGIC"),
+    (0x6367_7270, "CGROUP2_SUPER_MAGIC"),
+    (0x0027_e0eb, "CGROUP_SUPER_MAGIC"),
+    (0x6969, "NFS_SUPER_MAGIC"),
+    (0x7371_7368, "SQUASHFS_MAGIC"),
+    (0x6573_5546, "FUSE_SUPER_MAGIC"),
+    (0x0102_1997, "V9FS_MAGIC"),
+    (0x4d44, "MSDOS_SUPER_MAGIC"),
+    (0x5346_544e, "NTFS_SB_MAGIC"),
+    (0x9660, "ISOFS_SUPER_MAGIC"),
+    (0x8584_58f6, "RAMFS_MAGIC"),
+    (0x6462_6720, "DEBUGFS_MAGIC"),
+    (0x7363_6673, "SECURITYFS_MAGIC"),
+    (0xcafe_4a11, "BPF_FS_MAGIC"),
+    (0x7472_6163, "TRACEFS_MAGIC"),
+    (0x0187, "AUTOFS_SUPER_MAGIC"),
+    (0x6265_6570, "CONFIGFS_MAGIC"),
+    (0x1937_0911, "MQUEUE_MAGIC"),
+    (0x5049_5045, "PIPEFS_MAGIC"),
+    (0x534f_434b, "SOCKFS_MAGIC"),
+    (0x0909_4141, "ANON_INODE_FS_MAGIC"),
+    (0x2fc1_2fc1, "ZFS_SUPER_MAGIC"),
+];
+
+pub static STATFS_FLAGS: Table = &[
+    (0x1, "ST_RDONLY"),
+    (0x2, "ST_NOSUID"),
+    (0x4, "ST_NODEV"),
+    (0x8, "ST_NOEXEC"),
+    (0x10, "ST_SYNCHRONOUS"),
+    (0x20, "ST_VALID"),
+    (0x40, "ST_MANDLOCK"),
+    (0x400, "ST_NOATIME"),
+    (0x800, "ST_NODIRATIME"),
+    (0x1000, "ST_RELATIME"),
+    (0x2000, "ST_NOSYMFOLLOW"),
+];
 
 pub static MODE_TYPES: Table = &[
     (0o100000, "S_IFREG"),
@@ -708,8 +806,26 @@ pub static TERM_OFLAGS: Table = &[
 
 pub static TERM_OFLAG_DELAYS: &[(u64, Table, &str)] = &[
     (0o400, &[(0, "NL0"), (0o400, "NL1")], "NL?"),
-    (0o3000, &[(0, "CR0"), (0o1000, "CR1"), (0o2000, "CR2"), (0o3000, "CR3")], "CR?"),
-    (0o14000, &[(0, "TAB0"), (0o4000, "TAB1"), (0o10000, "TAB2"), (0o14000, "TAB3")], "TAB?"),
+    (
+        0o3000,
+        &[
+            (0, "CR0"),
+            (0o1000, "CR1"),
+            (0o2000, "CR2"),
+            (0o3000, "CR3"),
+        ],
+        "CR?",
+    ),
+    (
+        0o14000,
+        &[
+            (0, "TAB0"),
+            (0o4000, "TAB1"),
+            (0o10000, "TAB2"),
+            (0o14000, "TAB3"),
+        ],
+        "TAB?",
+    ),
     (0o20000, &[(0, "BS0"), (0o20000, "BS1")], "BS?"),
     (0o40000, &[(0, "VT0"), (0o40000, "VT1")], "VT?"),
     (0o100000, &[(0, "FF0"), (0o100000, "FF1")], "FF?"),
@@ -803,7 +919,10 @@ pub fn term_cflag(v: u64) -> String {
     const CSIZE: u64 = 0o60;
     let mut parts = vec![xval(v & CBAUD, TERM_BAUDS, "B???")];
     if v & CIBAUD != 0 {
-        parts.push(format!("{}<<IBSHIFT", xval((v & CIBAUD) >> 16, TERM_BAUDS, "B???")));
+        parts.push(format!(
+            "{}<<IBSHIFT",
+            xval((v & CIBAUD) >> 16, TERM_BAUDS, "B???")
+        ));
     }
     parts.push(xval(v & CSIZE, TERM_CSIZE, "CS?"));
     let rest = v & !(CBAUD | CIBAUD | CSIZE);
@@ -872,7 +991,7 @@ pub static IOCTLS: Table = &[
     (0x8008_6601, "FS_IOC_GETFLAGS"),
     (0x4008_6602, "FS_IOC_SETFLAGS"),
     (0x0000_0002, "FIGETBSZ"),
-    (0x4004_9409, "FICLONE"),
+    (0x4004_9409, "BTRFS_IOC_CLONE or FICLONE"),
     (0x8910, "SIOCGIFNAME"),
     (0x8912, "SIOCGIFCONF"),
     (0x8913, "SIOCGIFFLAGS"),
@@ -892,13 +1011,18 @@ pub fn ioctl_request(v: u64) -> String {
         2 => "_IOC_READ",
         _ => "_IOC_READ|_IOC_WRITE",
     };
-    format!("_IOC({dir}, {:#x}, {:#x}, {})", (v >> 8) & 0xff, v & 0xff, hex((v >> 16) & 0x3fff))
+    format!(
+        "_IOC({dir}, {:#x}, {:#x}, {})",
+        (v >> 8) & 0xff,
+        v & 0xff,
+        hex((v >> 16) & 0x3fff)
+    )
 }
 
 const SIGNAMES: [&str; 32] = [
     "0", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU",
-    "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
 ];
 
 /// A signal's name without `SIG` (`INT`, `RTMIN`, `RT_3`), as in sets.
@@ -931,8 +1055,14 @@ mod tests {
         assert_eq!(flags(0x14, ACCESS_MODES, Some("?_OK")), "R_OK|0x10");
         assert_eq!(flags(0x10, ACCESS_MODES, Some("?_OK")), "0x10 /* ?_OK */");
         assert_eq!(flags(0, AT_FLAGS, None), "0");
-        assert_eq!(flags(0x1100, AT_FLAGS, None), "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
-        assert_eq!(flags(0x107, MMAP_PROT, Some("PROT_???")), "PROT_READ|PROT_WRITE|PROT_EXEC|0x100");
+        assert_eq!(
+            flags(0x1100, AT_FLAGS, None),
+            "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH"
+        );
+        assert_eq!(
+            flags(0x107, MMAP_PROT, Some("PROT_???")),
+            "PROT_READ|PROT_WRITE|PROT_EXEC|0x100"
+        );
         assert_eq!(flags(0, MMAP_PROT, Some("PROT_???")), "PROT_NONE");
     }
 
@@ -940,14 +1070,20 @@ mod tests {
     fn open_and_mmap() {
         assert_eq!(open_flags(0o2000000), "O_RDONLY|O_CLOEXEC");
         assert_eq!(open_flags(3), "O_ACCMODE");
-        assert_eq!(open_flags(0x4000_0241), "O_WRONLY|O_CREAT|O_TRUNC|0x40000000");
+        assert_eq!(
+            open_flags(0x4000_0241),
+            "O_WRONLY|O_CREAT|O_TRUNC|0x40000000"
+        );
         assert_eq!(
             open_flags(0o2 | 0o200 | 0o400 | 0o2000 | 0o4000 | 0o4010000 | 0o40000 | 0o400000 | 0o1000000 | 0o10000000 | 0o20200000 | 0o20000),
             "O_RDWR|O_EXCL|O_NOCTTY|O_APPEND|O_NONBLOCK|O_SYNC|O_DIRECT|O_NOFOLLOW|O_NOATIME|O_PATH|O_TMPFILE|FASYNC"
         );
         assert_eq!(mmap_flags(0), "MAP_FILE");
         assert_eq!(mmap_flags(0x22), "MAP_PRIVATE|MAP_ANONYMOUS");
-        assert_eq!(mmap_flags(0x8108001), "MAP_SHARED|MAP_POPULATE|MAP_FIXED_NOREPLACE|2<<MAP_HUGE_SHIFT");
+        assert_eq!(
+            mmap_flags(0x8108001),
+            "MAP_SHARED|MAP_POPULATE|MAP_FIXED_NOREPLACE|2<<MAP_HUGE_SHIFT"
+        );
         assert_eq!(mmap_flags(0x4), "0x4 /* MAP_??? */");
     }
 
@@ -959,7 +1095,10 @@ mod tests {
         assert_eq!(octal_mode(0), "000");
         assert_eq!(octal_mode(0o4755), "04755");
         assert_eq!(octal(0o22), "022");
-        assert_eq!(ioctl_request(0x1234_5678), "_IOC(_IOC_NONE, 0x56, 0x78, 0x1234)");
+        assert_eq!(
+            ioctl_request(0x1234_5678),
+            "_IOC(_IOC_NONE, 0x56, 0x78, 0x1234)"
+        );
         assert_eq!(signal(37), "SIGRT_5");
         assert_eq!(signal(99), "99");
         assert_eq!(term_oflag(0o5), "NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR");

@@ -67,6 +67,17 @@ pub fn quote(data: &[u8]) -> String {
     s
 }
 
+/// Quotes at most 32 bytes (strace's default `-s 32`), with `...` after
+/// the closing quote when cut.
+pub fn quote_truncated(data: &[u8]) -> String {
+    const LIMIT: usize = 32;
+    if data.len() > LIMIT {
+        format!("{}...", quote(&data[..LIMIT]))
+    } else {
+        quote(data)
+    }
+}
+
 /// Quotes bytes with every byte as `\xNN` (strace's forced hex style, used
 /// for `getrandom`).
 pub fn quote_hex(data: &[u8]) -> String {
@@ -98,23 +109,43 @@ pub fn cstr(mem: &dyn GuestMemory, a: u64, max: usize) -> String {
 }
 
 /// Reads at most `max` bytes of a NUL-terminated string; the flag tells
-/// whether it was cut. `None` when the first bytes are unreadable.
+/// whether it was cut. `None` when not even the first byte is readable, or
+/// when the string runs into unreadable memory before its NUL.
+///
+/// Reads go in growing chunks that never cross a page, so a string that
+/// ends just before an unmapped page is still read.
 pub fn read_cstr(mem: &dyn GuestMemory, a: u64, max: usize) -> Option<(Vec<u8>, bool)> {
-    match mem.read_cstring(a, max) {
-        Ok(b) => Some((b, false)),
-        Err(_) => {
-            // No NUL within `max` (or a fault after `max` bytes): the first
-            // `max` bytes may still be readable.
-            let mut buf = vec![0u8; max];
-            mem.read(a, &mut buf).ok()?;
-            if let Some(nul) = buf.iter().position(|&b| b == 0) {
-                buf.truncate(nul);
-                Some((buf, false))
-            } else {
-                Some((buf, true))
+    const PAGE: u64 = 4096;
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = 64usize;
+    while out.len() <= max {
+        let cur = a.checked_add(out.len() as u64)?;
+        let to_page_end = (PAGE - cur % PAGE) as usize;
+        let want = chunk.min(to_page_end).min(max + 1 - out.len());
+        let start = out.len();
+        out.resize(start + want, 0);
+        if mem.read(cur, &mut out[start..]).is_err() {
+            // Unreadable somewhere in this chunk: go byte by byte, a NUL
+            // before the fault still ends the string.
+            out.truncate(start);
+            for i in 0..want as u64 {
+                let mut b = [0u8; 1];
+                mem.read(cur.checked_add(i)?, &mut b).ok()?;
+                if b[0] == 0 {
+                    return Some((out, false));
+                }
+                out.push(b[0]);
             }
+            continue;
         }
+        if let Some(nul) = out[start..].iter().position(|&b| b == 0) {
+            out.truncate(start + nul);
+            return Some((out, false));
+        }
+        chunk = chunk.saturating_mul(4);
     }
+    out.truncate(max);
+    Some((out, true))
 }
 
 /// A buffer of `len` bytes at `a`, cut at [`MAX_STRLEN`]: `"data"...`.
@@ -149,7 +180,10 @@ mod tests {
 
     #[test]
     fn escapes_like_strace() {
-        assert_eq!(quote(b"hello\n\t\"\\ \x01\x7f\xff0abc"), r#""hello\n\t\"\\ \1\177\3770abc""#);
+        assert_eq!(
+            quote(b"hello\n\t\"\\ \x01\x7f\xff0abc"),
+            r#""hello\n\t\"\\ \1\177\3770abc""#
+        );
         assert_eq!(quote(b"a\x011\x018\0"), r#""a\0011\18\0""#);
         assert_eq!(quote(b"\x01\x02\x03\x05"), r#""\1\2\3\5""#);
         assert_eq!(quote(b"\x0b\x0c\r"), r#""\v\f\r""#);

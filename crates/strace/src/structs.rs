@@ -3,13 +3,16 @@
 //! takes the guest address and returns the address in hex (or `NULL`) when
 //! the structure cannot be read, as strace's `umove_or_printaddr` does.
 
-use trapline_abi::structs::{Rlimit64, Stat, Statx, Sysinfo, Termios, Timespec, Timeval, Utsname, Winsize};
+use trapline_abi::structs::{
+    Rlimit64, Stat, Statx, Sysinfo, Termios, Timespec, Timeval, Utsname, Winsize,
+};
 use trapline_abi::Plain;
 use trapline_platform::memory::read_obj;
 use trapline_platform::GuestMemory;
 
 use crate::flags::{self, flags, xval};
 use crate::strings::{addr, hex, quote, MAX_STRLEN};
+use crate::value;
 
 /// Reads a `T`, or `None` for a NULL or unreadable address.
 pub fn read<T: Plain>(mem: &dyn GuestMemory, a: u64) -> Option<T> {
@@ -50,7 +53,9 @@ fn makedev(dev: u64) -> String {
 
 /// `struct stat`.
 pub fn stat(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(st) = read::<Stat>(mem, a) else { return addr(a) };
+    let Some(st) = read::<Stat>(mem, a) else {
+        return addr(a);
+    };
     let mode = st.st_mode as u64;
     let fmt = mode & 0o170000;
     let second = if fmt == 0o20000 || fmt == 0o60000 {
@@ -63,13 +68,45 @@ pub fn stat(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `struct statx`.
 pub fn statx(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(st) = read::<Statx>(mem, a) else { return addr(a) };
+    let Some(st) = read::<Statx>(mem, a) else {
+        return addr(a);
+    };
     format!(
         "{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={}, ...}}",
         flags(st.stx_mask as u64, flags::STATX_MASKS, Some("STATX_???")),
-        flags(st.stx_attributes, flags::STATX_ATTRS, Some("STATX_ATTR_???")),
+        flags(
+            st.stx_attributes,
+            flags::STATX_ATTRS,
+            Some("STATX_ATTR_???")
+        ),
         flags::symbolic_mode(st.stx_mode as u64),
         st.stx_size
+    )
+}
+
+/// `struct statfs`, whole.
+pub fn statfs(mem: &dyn GuestMemory, a: u64) -> String {
+    let Some(b) = bytes(mem, a, 120) else {
+        return addr(a);
+    };
+    let ftype = u64_at(&b, 0);
+    let ftype_s = match flags::lookup(ftype, flags::FS_MAGICS) {
+        Some(n) => n.to_string(),
+        None => hex(ftype),
+    };
+    format!(
+        "{{f_type={ftype_s}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}, f_flags={}}}",
+        u64_at(&b, 8) as i64,
+        u64_at(&b, 16),
+        u64_at(&b, 24),
+        u64_at(&b, 32),
+        u64_at(&b, 40),
+        u64_at(&b, 48),
+        hex(u32_at(&b, 56)),
+        hex(u32_at(&b, 60)),
+        u64_at(&b, 64) as i64,
+        u64_at(&b, 72) as i64,
+        flags(u64_at(&b, 80), flags::STATFS_FLAGS, None)
     )
 }
 
@@ -102,7 +139,9 @@ fn fmt_timeval(sec: i64, usec: i64) -> String {
 pub fn timespec_pair(mem: &dyn GuestMemory, a: u64) -> String {
     const UTIME_NOW: i64 = (1 << 30) - 1;
     const UTIME_OMIT: i64 = (1 << 30) - 2;
-    let Some(ts) = read::<[Timespec; 2]>(mem, a) else { return addr(a) };
+    let Some(ts) = read::<[Timespec; 2]>(mem, a) else {
+        return addr(a);
+    };
     let one = |t: &Timespec| match t.tv_nsec {
         UTIME_NOW => "UTIME_NOW".to_string(),
         UTIME_OMIT => "UTIME_OMIT".to_string(),
@@ -113,7 +152,9 @@ pub fn timespec_pair(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `{it_interval={...}, it_value={...}}` (timerfd_settime, timer_settime).
 pub fn itimerspec(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(v) = read::<[Timespec; 2]>(mem, a) else { return addr(a) };
+    let Some(v) = read::<[Timespec; 2]>(mem, a) else {
+        return addr(a);
+    };
     format!(
         "{{it_interval={}, it_value={}}}",
         fmt_timespec(v[0].tv_sec, v[0].tv_nsec),
@@ -123,7 +164,9 @@ pub fn itimerspec(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `{it_interval={...}, it_value={...}}` with timevals (setitimer).
 pub fn itimerval(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(v) = read::<[Timeval; 2]>(mem, a) else { return addr(a) };
+    let Some(v) = read::<[Timeval; 2]>(mem, a) else {
+        return addr(a);
+    };
     format!(
         "{{it_interval={}, it_value={}}}",
         fmt_timeval(v[0].tv_sec, v[0].tv_usec),
@@ -131,24 +174,29 @@ pub fn itimerval(mem: &dyn GuestMemory, a: u64) -> String {
     )
 }
 
-fn cfield(b: &[i8]) -> String {
-    let bytes: Vec<u8> = b.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
+/// A fixed-size C string field (the bytes up to the first NUL).
+fn cfield(b: &[u8]) -> String {
+    let bytes: Vec<u8> = b.iter().copied().take_while(|&c| c != 0).collect();
     quote(&bytes)
 }
 
 /// `{sysname="Linux", nodename="vm", ...}`.
 pub fn utsname(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(u) = read::<Utsname>(mem, a) else { return addr(a) };
-    // linux-raw-sys spells the fields as c_char, i8 on x86_64.
-    let sys: Vec<i8> = u.sysname.iter().map(|&c| c as i8).collect();
-    let node: Vec<i8> = u.nodename.iter().map(|&c| c as i8).collect();
-    format!("{{sysname={}, nodename={}, ...}}", cfield(&sys), cfield(&node))
+    let Some(u) = read::<Utsname>(mem, a) else {
+        return addr(a);
+    };
+    let b = u.as_bytes();
+    format!(
+        "{{sysname={}, nodename={}, ...}}",
+        cfield(&b[..65]),
+        cfield(&b[65..130])
+    )
 }
 
 fn rlim(v: u64) -> String {
     if v == u64::MAX {
         "RLIM64_INFINITY".to_string()
-    } else if v > 1024 && v % 1024 == 0 {
+    } else if v > 1024 && v.is_multiple_of(1024) {
         format!("{}*1024", v / 1024)
     } else {
         v.to_string()
@@ -157,14 +205,28 @@ fn rlim(v: u64) -> String {
 
 /// `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
 pub fn rlimit64(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(r) = read::<Rlimit64>(mem, a) else { return addr(a) };
-    format!("{{rlim_cur={}, rlim_max={}}}", rlim(r.rlim_cur), rlim(r.rlim_max))
+    let Some(r) = read::<Rlimit64>(mem, a) else {
+        return addr(a);
+    };
+    format!(
+        "{{rlim_cur={}, rlim_max={}}}",
+        rlim(r.rlim_cur),
+        rlim(r.rlim_max)
+    )
 }
 
 /// getrlimit/setrlimit's `struct rlimit` (same layout, `RLIM_INFINITY`).
 pub fn rlimit(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(r) = read::<Rlimit64>(mem, a) else { return addr(a) };
-    let f = |v: u64| if v == u64::MAX { "RLIM_INFINITY".to_string() } else { rlim(v) };
+    let Some(r) = read::<Rlimit64>(mem, a) else {
+        return addr(a);
+    };
+    let f = |v: u64| {
+        if v == u64::MAX {
+            "RLIM_INFINITY".to_string()
+        } else {
+            rlim(v)
+        }
+    };
     format!("{{rlim_cur={}, rlim_max={}}}", f(r.rlim_cur), f(r.rlim_max))
 }
 
@@ -200,7 +262,9 @@ pub fn sigset(mem: &dyn GuestMemory, a: u64, len: u64) -> String {
 
 /// The kernel's `struct sigaction`.
 pub fn sigaction(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(b) = bytes(mem, a, 32) else { return addr(a) };
+    let Some(b) = bytes(mem, a, 32) else {
+        return addr(a);
+    };
     let handler = u64_at(&b, 0);
     let fl = u64_at(&b, 8);
     let restorer = u64_at(&b, 16);
@@ -224,7 +288,9 @@ pub fn sigaction(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `stack_t`: `{ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}`.
 pub fn stack_t(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(b) = bytes(mem, a, 24) else { return addr(a) };
+    let Some(b) = bytes(mem, a, 24) else {
+        return addr(a);
+    };
     format!(
         "{{ss_sp={}, ss_flags={}, ss_size={}}}",
         addr(u64_at(&b, 0)),
@@ -235,7 +301,9 @@ pub fn stack_t(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}`.
 pub fn winsize(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(w) = read::<Winsize>(mem, a) else { return addr(a) };
+    let Some(w) = read::<Winsize>(mem, a) else {
+        return addr(a);
+    };
     format!(
         "{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}",
         w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel
@@ -244,7 +312,9 @@ pub fn winsize(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `struct termios`, abbreviated.
 pub fn termios(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(t) = read::<Termios>(mem, a) else { return addr(a) };
+    let Some(t) = read::<Termios>(mem, a) else {
+        return addr(a);
+    };
     format!(
         "{{c_iflag={}, c_oflag={}, c_cflag={}, c_lflag={}, ...}}",
         flags(t.c_iflag as u64, flags::TERM_IFLAGS, None),
@@ -256,7 +326,9 @@ pub fn termios(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `struct rusage`, abbreviated.
 pub fn rusage(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(b) = bytes(mem, a, 32) else { return addr(a) };
+    let Some(b) = bytes(mem, a, 32) else {
+        return addr(a);
+    };
     format!(
         "{{ru_utime={}, ru_stime={}, ...}}",
         fmt_timeval(u64_at(&b, 0) as i64, u64_at(&b, 8) as i64),
@@ -266,7 +338,9 @@ pub fn rusage(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// `struct sysinfo`, whole.
 pub fn sysinfo(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(s) = read::<Sysinfo>(mem, a) else { return addr(a) };
+    let Some(s) = read::<Sysinfo>(mem, a) else {
+        return addr(a);
+    };
     format!(
         "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, totalswap={}, freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
         s.uptime, s.loads[0], s.loads[1], s.loads[2], s.totalram, s.freeram, s.sharedram, s.bufferram,
@@ -284,7 +358,9 @@ fn ticks(v: u64) -> String {
 
 /// `struct tms`: `{tms_utime=0, tms_stime=38 /* 0.38 s */, ...}`.
 pub fn tms(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(b) = bytes(mem, a, 32) else { return addr(a) };
+    let Some(b) = bytes(mem, a, 32) else {
+        return addr(a);
+    };
     format!(
         "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}",
         ticks(u64_at(&b, 0)),
@@ -314,7 +390,9 @@ fn array(
             out.push("...".to_string());
             break;
         }
-        let Some(el_addr) = a.checked_add(i * size as u64) else { break };
+        let Some(el_addr) = a.checked_add(i * size as u64) else {
+            break;
+        };
         match bytes(mem, el_addr, size) {
             Some(b) => match each(&b) {
                 Some(s) => out.push(s),
@@ -351,7 +429,11 @@ pub fn pollfds_out(mem: &dyn GuestMemory, a: u64, n: u64) -> Option<String> {
         let b = bytes(mem, a.checked_add(i * 8)?, 8)?;
         let rev = u16_at(&b, 6);
         if rev != 0 {
-            out.push(format!("{{fd={}, revents={}}}", u32_at(&b, 0) as i32, flags(rev, flags::POLL_EVENTS, None)));
+            out.push(format!(
+                "{{fd={}, revents={}}}",
+                u32_at(&b, 0) as i32,
+                flags(rev, flags::POLL_EVENTS, None)
+            ));
         }
     }
     Some(format!("[{}]", out.join(", ")))
@@ -388,7 +470,10 @@ pub fn iovecs(mem: &dyn GuestMemory, a: u64, n: u64, data: u64) -> String {
         let len = u64_at(b, 8);
         let shown = len.min(left);
         left -= shown;
-        Some(format!("{{iov_base={}, iov_len={len}}}", crate::strings::buf(mem, base, shown)))
+        Some(format!(
+            "{{iov_base={}, iov_len={len}}}",
+            crate::strings::buf(mem, base, shown)
+        ))
     })
 }
 
@@ -396,11 +481,46 @@ pub fn iovecs(mem: &dyn GuestMemory, a: u64, n: u64, data: u64) -> String {
 pub fn ints(mem: &dyn GuestMemory, a: u64, n: usize) -> String {
     match bytes(mem, a, 4 * n) {
         Some(b) => {
-            let v: Vec<String> = (0..n).map(|i| (u32_at(&b, 4 * i) as i32).to_string()).collect();
+            let v: Vec<String> = (0..n)
+                .map(|i| (u32_at(&b, 4 * i) as i32).to_string())
+                .collect();
             format!("[{}]", v.join(", "))
         }
         None => addr(a),
     }
+}
+
+/// An `fd_set` of `n` descriptors: `[3 4]`; `None` when unreadable.
+pub fn fd_set(mem: &dyn GuestMemory, a: u64, n: u64) -> Option<String> {
+    let n = n.min(1 << 16);
+    let b = bytes(mem, a, n.div_ceil(64) as usize * 8)?;
+    let fds: Vec<String> = (0..n as usize)
+        .filter(|&i| b[i / 8] & (1 << (i % 8)) != 0)
+        .map(|i| i.to_string())
+        .collect();
+    Some(format!("[{}]", fds.join(" ")))
+}
+
+/// An input `fd_set`: `[3 4]`, `NULL`, or the address when unreadable.
+pub fn fd_set_in(mem: &dyn GuestMemory, a: u64, n: u64) -> String {
+    if a == 0 {
+        return "NULL".to_string();
+    }
+    fd_set(mem, a, n).unwrap_or_else(|| addr(a))
+}
+
+/// pselect6's `{[USR1], 8}` (a sigset pointer and its size).
+pub fn pselect_sigmask(mem: &dyn GuestMemory, a: u64) -> String {
+    let Some(b) = bytes(mem, a, 16) else {
+        return addr(a);
+    };
+    let (set, len) = (u64_at(&b, 0), u64_at(&b, 8));
+    format!("{{{}, {len}}}", sigset(mem, set, len))
+}
+
+/// `[0, 4, 24]` from a `gid_t[n]` (getgroups, setgroups).
+pub fn gids(mem: &dyn GuestMemory, a: u64, n: u64) -> String {
+    array(mem, a, n, 4, |b| Some(value::id(u32_at(b, 0))))
 }
 
 /// `[123]` from an `int *`.
@@ -418,7 +538,9 @@ pub fn addr_ptr(mem: &dyn GuestMemory, a: u64) -> String {
 
 /// A CPU set of `len` bytes: `[0 1]`.
 pub fn cpuset(mem: &dyn GuestMemory, a: u64, len: u64) -> String {
-    let Some(b) = bytes(mem, a, len.min(1 << 16) as usize) else { return addr(a) };
+    let Some(b) = bytes(mem, a, len.min(1 << 16) as usize) else {
+        return addr(a);
+    };
     let cpus: Vec<String> = (0..b.len() * 8)
         .filter(|&i| b[i / 8] & (1 << (i % 8)) != 0)
         .map(|i| i.to_string())
@@ -428,7 +550,9 @@ pub fn cpuset(mem: &dyn GuestMemory, a: u64, len: u64) -> String {
 
 /// `0x55... /* 28 entries */` for getdents64's buffer of `len` bytes.
 pub fn dirents(mem: &dyn GuestMemory, a: u64, len: u64, reclen_off: usize) -> String {
-    let Some(b) = bytes(mem, a, len.min(1 << 20) as usize) else { return addr(a) };
+    let Some(b) = bytes(mem, a, len.min(1 << 20) as usize) else {
+        return addr(a);
+    };
     let mut off = 0usize;
     let mut n = 0;
     while off + reclen_off + 2 <= b.len() {
@@ -444,7 +568,9 @@ pub fn dirents(mem: &dyn GuestMemory, a: u64, len: u64, reclen_off: usize) -> St
 
 /// A wait status: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
 pub fn wait_status(mem: &dyn GuestMemory, a: u64) -> String {
-    let Some(b) = bytes(mem, a, 4) else { return addr(a) };
+    let Some(b) = bytes(mem, a, 4) else {
+        return addr(a);
+    };
     format!("[{}]", fmt_wait_status(u32_at(&b, 0) as u32))
 }
 
@@ -454,7 +580,10 @@ pub fn fmt_wait_status(st: u32) -> String {
         format!("{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}", (st >> 8) & 0xff)
     } else if sig == 0x7f {
         let stop = (st >> 8) & 0xff;
-        let mut s = format!("{{WIFSTOPPED(s) && WSTOPSIG(s) == {}", flags::signal(stop as u64));
+        let mut s = format!(
+            "{{WIFSTOPPED(s) && WSTOPSIG(s) == {}",
+            flags::signal(stop as u64)
+        );
         if st >> 16 != 0 {
             s.push_str(&format!(" && (s >> 16) == {}", st >> 16));
         }
@@ -463,14 +592,23 @@ pub fn fmt_wait_status(st: u32) -> String {
     } else if st == 0xffff {
         "{WIFCONTINUED(s)}".to_string()
     } else {
-        let core = if st & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
-        format!("{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}", flags::signal(sig as u64))
+        let core = if st & 0x80 != 0 {
+            " && WCOREDUMP(s)"
+        } else {
+            ""
+        };
+        format!(
+            "{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}",
+            flags::signal(sig as u64)
+        )
     }
 }
 
 /// `struct flock`: `{l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=0}`.
 pub fn flock(mem: &dyn GuestMemory, a: u64, with_pid: bool) -> String {
-    let Some(b) = bytes(mem, a, 32) else { return addr(a) };
+    let Some(b) = bytes(mem, a, 32) else {
+        return addr(a);
+    };
     let mut s = format!(
         "{{l_type={}, l_whence={}, l_start={}, l_len={}",
         xval(u16_at(&b, 0), flags::LOCK_TYPES, "F_???"),
@@ -490,10 +628,12 @@ pub fn sockaddr(mem: &dyn GuestMemory, a: u64, len: u64) -> String {
     if a == 0 {
         return "NULL".to_string();
     }
-    if len < 2 || len > 128 {
+    if !(2..=128).contains(&len) {
         return addr(a);
     }
-    let Some(b) = bytes(mem, a, len as usize) else { return addr(a) };
+    let Some(b) = bytes(mem, a, len as usize) else {
+        return addr(a);
+    };
     let fam = u16_at(&b, 0);
     let fam_s = xval(fam, flags::ADDR_FAMILIES, "AF_???");
     match fam {
@@ -569,7 +709,10 @@ mod tests {
     fn sigsets() {
         assert_eq!(fmt_sigset(&[0, 0, 0, 0, 0, 0, 0, 0]), "[]");
         assert_eq!(fmt_sigset(&[0b110, 0, 0, 0, 0, 0, 0, 0]), "[INT QUIT]");
-        assert_eq!(fmt_sigset(&[0xff, 0xff, 0xff, 0x7f, 0xfc, 0xff, 0xff, 0xff]), "~[RTMIN RT_1]");
+        assert_eq!(
+            fmt_sigset(&[0xff, 0xff, 0xff, 0x7f, 0xfe, 0xff, 0xff, 0xff]),
+            "~[RTMIN RT_1]"
+        );
         assert_eq!(fmt_sigset(&[0xff; 8]), "~[]");
     }
 
@@ -577,9 +720,18 @@ mod tests {
     fn times_and_status() {
         assert_eq!(fmt_time(1_795_459_781), "2026-11-23T18:49:41+0000");
         assert_eq!(fmt_time(0), "1970-01-01T00:00:00+0000");
-        assert_eq!(fmt_wait_status(5 << 8), "{WIFEXITED(s) && WEXITSTATUS(s) == 5}");
-        assert_eq!(fmt_wait_status(11), "{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV}");
-        assert_eq!(fmt_wait_status(0x8b), "{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}");
+        assert_eq!(
+            fmt_wait_status(5 << 8),
+            "{WIFEXITED(s) && WEXITSTATUS(s) == 5}"
+        );
+        assert_eq!(
+            fmt_wait_status(11),
+            "{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV}"
+        );
+        assert_eq!(
+            fmt_wait_status(0x8b),
+            "{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}"
+        );
         assert_eq!(makedev(0x103), "makedev(0x1, 0x3)");
         assert_eq!(rlim(8192 * 1024), "8192*1024");
     }

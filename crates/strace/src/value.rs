@@ -70,6 +70,20 @@ pub enum Out {
     Flock(u64),
     /// A socket address and the address of its length (accept, getsockname).
     SockAddr(u64, u64),
+    /// A socket address length pointer: the value passed in (read at
+    /// entry), `[16]` or `[110 => 16]` at exit.
+    SockLen(u64, Option<u32>),
+    /// `struct statfs`.
+    Statfs(u64),
+    /// A gid array of at most this many entries, as many as the call
+    /// returned (getgroups).
+    Gids(u64, u64),
+    /// clone3's arguments, rendered at entry, and where the kernel stores
+    /// the child's tid (`=> {parent_tid=[1234]}` at exit).
+    Clone3 {
+        args: String,
+        parent_tid: Option<u64>,
+    },
 }
 
 /// How the return value prints.
@@ -92,6 +106,15 @@ pub enum Ret {
     /// `1 ([{fd=0, revents=POLLIN}])`, `0 (Timeout)`: the pollfd array and
     /// its length.
     Poll(u64, u64),
+    /// `1 (in [4], left {tv_sec=0, tv_usec=0})`, `0 (Timeout)`: select's
+    /// nfds, the three fd_set addresses, the timeout address, and whether
+    /// it is a timespec (pselect6) rather than a timeval.
+    Select {
+        n: u64,
+        sets: [u64; 3],
+        timeout: u64,
+        timespec: bool,
+    },
 }
 
 /// A call decoded at entry.
@@ -104,7 +127,11 @@ pub struct Decoded {
 
 impl Decoded {
     pub fn new(name: impl Into<String>) -> Decoded {
-        Decoded { name: name.into(), args: Vec::new(), ret: Ret::Dec }
+        Decoded {
+            name: name.into(),
+            args: Vec::new(),
+            ret: Ret::Dec,
+        }
     }
 
     pub fn text(&mut self, s: impl Into<String>) -> &mut Self {
@@ -136,6 +163,21 @@ pub fn success(result: Option<i64>) -> Option<u64> {
 /// Renders an output argument at exit.
 pub fn render_out(mem: &dyn GuestMemory, o: &Out, result: Option<i64>) -> String {
     let ok = success(result);
+    if let Out::SockLen(a, before) = *o {
+        let after = ok.and_then(|_| structs::read::<u32>(mem, a));
+        return match (before, after) {
+            (Some(b), Some(r)) if b != r => format!("[{b} => {r}]"),
+            (_, Some(r)) => format!("[{r}]"),
+            (Some(b), None) => format!("[{b}]"),
+            (None, None) => addr(a),
+        };
+    }
+    if let Out::Clone3 { args, parent_tid } = o {
+        return match (ok, parent_tid) {
+            (Some(_), Some(p)) => format!("{args} => {{parent_tid={}}}", structs::int_ptr(mem, *p)),
+            _ => args.clone(),
+        };
+    }
     let a = out_addr(o);
     let Some(ret) = ok else { return addr(a) };
     if a == 0 {
@@ -178,6 +220,11 @@ pub fn render_out(mem: &dyn GuestMemory, o: &Out, result: Option<i64>) -> String
                 None => addr(a),
             }
         }
+        Out::Statfs(a) => structs::statfs(mem, a),
+        // Handled above; kept for completeness.
+        Out::SockLen(a, _) => structs::int_ptr(mem, a),
+        Out::Gids(a, size) => structs::gids(mem, a, size.min(ret)),
+        Out::Clone3 { ref args, .. } => args.clone(),
     }
 }
 
@@ -212,13 +259,19 @@ fn out_addr(o: &Out) -> u64 {
         | Out::Iovecs(a, _)
         | Out::EpollEvents(a)
         | Out::Flock(a)
-        | Out::SockAddr(a, _) => a,
+        | Out::SockAddr(a, _)
+        | Out::Gids(a, _)
+        | Out::SockLen(a, _)
+        | Out::Statfs(a) => a,
+        Out::Clone3 { .. } => 0,
     }
 }
 
 /// Renders the return value (`= ` not included).
 pub fn render_ret(mem: &dyn GuestMemory, ret: Ret, result: Option<i64>) -> String {
-    let Some(r) = result else { return "?".to_string() };
+    let Some(r) = result else {
+        return "?".to_string();
+    };
     if let Some(e) = Errno::from_return(r as u64) {
         return render_errno(e);
     }
@@ -226,7 +279,7 @@ pub fn render_ret(mem: &dyn GuestMemory, ret: Ret, result: Option<i64>) -> Strin
     match ret {
         Ret::Dec => r.to_string(),
         Ret::Hex => hex(u),
-        Ret::Oct => flags::octal(u),
+        Ret::Oct => flags::octal_mode(u),
         Ret::OpenFlags => format!("{} (flags {})", hex(u), flags::open_flags(u)),
         Ret::FdFlags if u == 0 => "0".to_string(),
         Ret::FdFlags => format!("{} (flags {})", hex(u), flags(u, flags::FD_FLAGS, None)),
@@ -238,6 +291,33 @@ pub fn render_ret(mem: &dyn GuestMemory, ret: Ret, result: Option<i64>) -> Strin
             Some(s) => format!("{r} ({s})"),
             None => r.to_string(),
         },
+        Ret::Select { .. } if r == 0 => "0 (Timeout)".to_string(),
+        Ret::Select {
+            n,
+            sets,
+            timeout,
+            timespec,
+        } => {
+            let mut parts = Vec::new();
+            for (name, set) in ["in", "out", "except"].into_iter().zip(sets) {
+                if set != 0 {
+                    if let Some(fds) = structs::fd_set(mem, set, n) {
+                        if fds != "[]" {
+                            parts.push(format!("{name} {fds}"));
+                        }
+                    }
+                }
+            }
+            if timeout != 0 {
+                let left = if timespec {
+                    structs::timespec(mem, timeout)
+                } else {
+                    structs::timeval(mem, timeout)
+                };
+                parts.push(format!("left {left}"));
+            }
+            format!("{r} ({})", parts.join(", "))
+        }
     }
 }
 
@@ -292,7 +372,15 @@ const STRING_NAMES: &[&str] = &[
 ];
 
 /// Parameter names of directory fds, printed `AT_FDCWD` for -100.
-const DIRFD_NAMES: &[&str] = &["dfd", "dirfd", "olddfd", "newdfd", "from_dfd", "to_dfd", "mountdirfd"];
+const DIRFD_NAMES: &[&str] = &[
+    "dfd",
+    "dirfd",
+    "olddfd",
+    "newdfd",
+    "from_dfd",
+    "to_dfd",
+    "mountdirfd",
+];
 
 /// Parameter names of (plain integer) addresses.
 const ADDR_NAMES: &[&str] = &[
@@ -342,7 +430,11 @@ pub fn generic(mem: &dyn GuestMemory, p: &Param, v: u64) -> String {
     let ty = p.ty.trim_start_matches("const ").trim();
     let name = p.name;
     if ty.ends_with('*') {
-        let pointee = ty.trim_end_matches('*').trim().trim_end_matches("__user").trim();
+        let pointee = ty
+            .trim_end_matches('*')
+            .trim()
+            .trim_end_matches("__user")
+            .trim();
         if pointee == "char" && STRING_NAMES.contains(&name) {
             return strings::path(mem, v);
         }
@@ -382,14 +474,28 @@ pub fn generic(mem: &dyn GuestMemory, p: &Param, v: u64) -> String {
 }
 
 fn is_flags_name(n: &str) -> bool {
-    matches!(n, "flags" | "flag" | "mask" | "attr_flags" | "lookup_flags" | "at_flags")
+    matches!(
+        n,
+        "flags" | "flag" | "mask" | "attr_flags" | "lookup_flags" | "at_flags"
+    )
 }
 
 /// All arguments of a call from its table row; rows without a typed
 /// signature print `nargs` hex values.
-pub fn generic_all(mem: &dyn GuestMemory, desc: &trapline_abi::SyscallDesc, args: &[u64; 6]) -> Vec<Arg> {
+pub fn generic_all(
+    mem: &dyn GuestMemory,
+    desc: &trapline_abi::SyscallDesc,
+    args: &[u64; 6],
+) -> Vec<Arg> {
     if desc.params.is_empty() {
-        return args[..(desc.nargs as usize).min(6)].iter().map(|&v| Arg::Text(hex(v))).collect();
+        return args[..(desc.nargs as usize).min(6)]
+            .iter()
+            .map(|&v| Arg::Text(hex(v)))
+            .collect();
     }
-    desc.params.iter().zip(args.iter()).map(|(p, &v)| Arg::Text(generic(mem, p, v))).collect()
+    desc.params
+        .iter()
+        .zip(args.iter())
+        .map(|(p, &v)| Arg::Text(generic(mem, p, v)))
+        .collect()
 }

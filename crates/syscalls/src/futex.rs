@@ -64,7 +64,7 @@ syscall! {
                     unsafe { libc::clock_gettime(clock, &mut now) };
                     d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32))
                 };
-                task.sleep(wait)?;
+                task.sleep(wait).map_err(|_| Errno::EINTR)?;
                 Err(Errno::ETIMEDOUT)
             }
             _ => Err(Errno::ENOSYS),

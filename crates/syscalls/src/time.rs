@@ -129,35 +129,47 @@ fn read_timespec(task: &Task, addr: UserAddr) -> Result<Timespec, Errno> {
     Ok(ts)
 }
 
+/// Sleeps; when a signal interrupts, writes the time left to `rem` (if
+/// given) and fails with EINTR, as Linux's relative sleeps do.
+fn interruptible_sleep(task: &Task, d: Duration, rem: UserAddr) -> SysResult {
+    match task.sleep(d) {
+        Ok(()) => Ok(0),
+        Err(left) => {
+            if !rem.is_null() {
+                let ts = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
+                write_obj(&task.mem(), rem.0, &ts)?;
+            }
+            Err(Errno::EINTR)
+        }
+    }
+}
+
 fn duration(ts: &Timespec) -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 syscall! {
-    Partial("a signal that kills the guest interrupts it; the remaining time is not written back yet")
-    => fn nanosleep(task, req: UserAddr, _rem: UserAddr) -> SysResult {
+    Partial("only signals that end the guest interrupt it (guest handlers are not run yet)")
+    => fn nanosleep(task, req: UserAddr, rem: UserAddr) -> SysResult {
         let ts = read_timespec(task, req)?;
-        task.sleep(duration(&ts))?;
-        Ok(0)
+        interruptible_sleep(task, duration(&ts), rem)
     }
 }
 
 syscall! {
-    Partial("a signal that kills the guest interrupts it; the remaining time is not written back yet")
-    => fn clock_nanosleep(task, clock: i32, flags: i32, req: UserAddr, _rem: UserAddr) -> SysResult {
+    Partial("only signals that end the guest interrupt it (guest handlers are not run yet)")
+    => fn clock_nanosleep(task, clock: i32, flags: i32, req: UserAddr, rem: UserAddr) -> SysResult {
         let clock = match clock {
             libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_TAI => clock,
             libc::CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
             _ => return Err(Errno::EINVAL),
         };
         let ts = read_timespec(task, req)?;
-        let wait = if flags & libc::TIMER_ABSTIME != 0 {
+        if flags & libc::TIMER_ABSTIME != 0 {
             let now = host_clock_now(clock)?;
-            duration(&ts).saturating_sub(duration(&now))
-        } else {
-            duration(&ts)
-        };
-        task.sleep(wait)?;
-        Ok(0)
+            // An absolute sleep is simply restarted: nothing to write back.
+            return task.sleep(duration(&ts).saturating_sub(duration(&now))).map(|_| 0).map_err(|_| Errno::EINTR);
+        }
+        interruptible_sleep(task, duration(&ts), rem)
     }
 }

@@ -76,8 +76,10 @@ fn utimens_loc(loc: &Location, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred
     let owner = inode.owner();
     let is_owner = cred.is_root() || cred.uid == owner.uid;
     if !is_owner {
-        let only_now = matches!(atime, TimeUpdate::Now | TimeUpdate::Omit)
-            && matches!(mtime, TimeUpdate::Now | TimeUpdate::Omit);
+        // Only "both now" (or no times at all) is allowed to a writer who
+        // is not the owner; Linux treats any other combination, even now
+        // and omit, as an explicit time (ATTR_TIMES_SET).
+        let only_now = atime == TimeUpdate::Now && mtime == TimeUpdate::Now;
         if !only_now {
             return Err(Errno::EPERM);
         }
@@ -167,6 +169,53 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<()> {
         utimens_loc(file_loc(file)?, atime, mtime, cred)
+    }
+
+    /// Where an `*at` call with `AT_EMPTY_PATH` and an empty path acts:
+    /// the file open as `base` (`O_PATH` files too), or the cwd.
+    fn empty_path_loc(&self, ctx: &FsContext, base: Option<&OpenFile>) -> VfsResult<Location> {
+        match base {
+            None => Ok(ctx.cwd.clone()),
+            Some(f) => f.loc.clone().ok_or(Errno::EPERM),
+        }
+    }
+
+    /// `fchownat(dirfd, "", ..., AT_EMPTY_PATH)`: `base` (or the cwd).
+    pub fn chown_empty_path(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        chown_loc(&self.empty_path_loc(ctx, base)?, uid, gid, cred)
+    }
+
+    /// `utimensat(dirfd, "", ..., AT_EMPTY_PATH)`: `base` (or the cwd).
+    pub fn utimens_empty_path(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        atime: TimeUpdate,
+        mtime: TimeUpdate,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        utimens_loc(&self.empty_path_loc(ctx, base)?, atime, mtime, cred)
+    }
+
+    /// `linkat(dirfd, "", ..., AT_EMPTY_PATH)`: a new name for the file
+    /// open as `old_base` (or the cwd, which as a directory gives `EPERM`).
+    pub fn link_empty_path(
+        &self,
+        ctx: &FsContext,
+        old_base: Option<&OpenFile>,
+        new_base: Option<&OpenFile>,
+        new: &[u8],
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let src = self.empty_path_loc(ctx, old_base)?;
+        self.link_loc(ctx, src, new_base, new, cred)
     }
 
     /// `truncate` by path (`ftruncate` is `OpenFile::truncate`).

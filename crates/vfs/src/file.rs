@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::mount::Location;
 use crate::stat::Stat;
+use crate::statfs::{StatFs, ANON_INODE_FS_MAGIC};
 use crate::{lock, Errno, VfsResult};
 
 /// One directory entry as `getdents64` reports it.
@@ -71,8 +72,21 @@ pub trait FileOps: Send + Sync {
     fn truncate(&self, _len: u64) -> VfsResult<()> {
         Err(Errno::EINVAL)
     }
+    /// `fsync`/`fdatasync`: `EINVAL` for files without one (pipes,
+    /// sockets, character devices), as on Linux.
     fn fsync(&self) -> VfsResult<()> {
-        Ok(())
+        Err(Errno::EINVAL)
+    }
+    /// `fstatfs` of a file outside the mount tree: by default what Linux
+    /// reports for an anonymous inode; pipes and sockets answer with
+    /// `StatFs::pseudo(PIPEFS_MAGIC)` or `SOCKFS_MAGIC`.
+    fn statfs(&self) -> VfsResult<StatFs> {
+        Ok(StatFs::pseudo(ANON_INODE_FS_MAGIC))
+    }
+    /// A host fd whose metadata (extended attributes, file-system
+    /// statistics) are this file's: host files and directories.
+    fn host_meta_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
     }
     fn is_dir(&self) -> bool {
         false
@@ -100,7 +114,8 @@ const SETFL_MASK: i32 =
 /// `O_CLOEXEC` dropped, `O_LARGEFILE` added (64-bit).
 pub(crate) fn file_flags(flags: i32) -> i32 {
     let dropped = libc::O_CREAT | libc::O_EXCL | libc::O_NOCTTY | libc::O_TRUNC | libc::O_CLOEXEC;
-    (flags & !dropped) | libc::O_LARGEFILE
+    // The kernel's O_LARGEFILE: libc's is 0 on 64-bit user space.
+    (flags & !dropped) | trapline_abi::raw::general::O_LARGEFILE as i32
 }
 
 /// An open file description: shared by fds made with `dup` and by `fork`.

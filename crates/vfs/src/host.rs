@@ -55,7 +55,8 @@ impl HostFs {
         &self.root
     }
 
-    fn host_path(&self, rel: &[u8]) -> Vec<u8> {
+    /// The host path of the node at `rel`.
+    pub(crate) fn host_path(&self, rel: &[u8]) -> Vec<u8> {
         if self.root.is_empty() {
             return rel.to_vec();
         }
@@ -318,13 +319,21 @@ impl FileOps for HostFile {
     }
 
     fn fsync(&self) -> VfsResult<()> {
-        if self.io == Io::HostOffset {
-            // SAFETY: no memory arguments.
-            if unsafe { libc::fsync(self.raw()) } < 0 {
-                return Err(host_errno());
-            }
+        // Files we open by path are never written, so there is nothing to
+        // flush; other files (stdio, terminals, FIFOs) get the host's
+        // answer, which is EINVAL for streams.
+        if self.io == Io::Positioned {
+            return Ok(());
+        }
+        // SAFETY: no memory arguments.
+        if unsafe { libc::fsync(self.raw()) } < 0 {
+            return Err(host_errno());
         }
         Ok(())
+    }
+
+    fn host_meta_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.fd.as_fd())
     }
 
     fn is_terminal(&self) -> bool {
@@ -482,6 +491,14 @@ impl FileOps for HostDir {
 
     fn stat(&self) -> VfsResult<Stat> {
         fstat(self.fd.as_fd()).map(|st| Stat::from_host(&st))
+    }
+
+    fn fsync(&self) -> VfsResult<()> {
+        Ok(())
+    }
+
+    fn host_meta_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.fd.as_fd())
     }
 
     fn getdents(&self, pos: &mut u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {

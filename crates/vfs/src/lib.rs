@@ -19,8 +19,10 @@ mod namespace;
 mod node;
 mod path;
 mod stat;
+mod statfs;
 mod tmpfs;
 mod vfs;
+mod xattr;
 
 #[cfg(test)]
 mod tests;
@@ -34,8 +36,13 @@ pub use file::{generic_seek, DirEntry, FileOps, OpenFile};
 pub use fs_context::FsContext;
 pub use host::host_stdio;
 pub use stat::{dtype_of_mode, Stat, Timespec};
+pub use statfs::{
+    StatFs, ANON_INODE_FS_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC, ST_RDONLY, ST_RELATIME, ST_VALID,
+    TMPFS_MAGIC,
+};
 pub use trapline_abi::Errno;
 pub use vfs::Vfs;
+pub use xattr::{XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX};
 
 pub type VfsResult<T> = Result<T, Errno>;
 

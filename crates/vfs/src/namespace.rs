@@ -113,6 +113,18 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<()> {
         let src = self.lookup(ctx, old_base, old, follow, cred)?;
+        self.link_loc(ctx, src.loc, new_base, new, cred)
+    }
+
+    /// A new name `new` for the node at `src`.
+    pub(crate) fn link_loc(
+        &self,
+        ctx: &FsContext,
+        src: Location,
+        new_base: Option<&OpenFile>,
+        new: &[u8],
+        cred: &Cred,
+    ) -> VfsResult<()> {
         let p = self.parent_lookup(ctx, new_base, new, cred)?;
         let Last::Name(name) = &p.last else {
             return Err(Errno::EEXIST);
@@ -128,10 +140,10 @@ impl Vfs {
         if self.child(&p.dir, name).is_ok() {
             return Err(Errno::EEXIST);
         }
-        if !Arc::ptr_eq(&src.loc.mount, &p.dir.mount) {
+        if !Arc::ptr_eq(&src.mount, &p.dir.mount) {
             return Err(Errno::EXDEV);
         }
-        match &src.loc.node {
+        match &src.node {
             Node::Tmpfs(target) => p.dir.mount.tmpfs()?.link(dir, name, target, cred),
             _ => Err(Errno::EXDEV),
         }

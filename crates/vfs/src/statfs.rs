@@ -72,11 +72,7 @@ impl StatFs {
         }
     }
 
-    fn from_host(st: &libc::statfs) -> StatFs {
-        // SAFETY: `fsid_t` is a `#[repr(C)]` struct holding `[c_int; 2]`
-        // (its field is private in the libc crate); the pointer comes from
-        // a valid reference.
-        let fsid = unsafe { std::ptr::addr_of!(st.f_fsid).cast::<[i32; 2]>().read() };
+    fn from_host(st: &HostStatfs) -> StatFs {
         StatFs {
             f_type: st.f_type,
             bsize: st.f_bsize,
@@ -85,7 +81,7 @@ impl StatFs {
             bavail: st.f_bavail,
             files: st.f_files,
             ffree: st.f_ffree,
-            fsid,
+            fsid: st.f_fsid,
             namelen: st.f_namelen,
             frsize: st.f_frsize,
             flags: st.f_flags,
@@ -93,17 +89,32 @@ impl StatFs {
     }
 }
 
-fn zeroed_statfs() -> libc::statfs {
-    // SAFETY: an all-zero `statfs` is a valid value of this plain C struct.
-    unsafe { std::mem::zeroed() }
+/// The host kernel's `struct statfs` on x86_64 (the libc crate's hides
+/// `f_flags` among its spares), filled by the raw system calls.
+#[repr(C)]
+#[derive(Default)]
+struct HostStatfs {
+    f_type: i64,
+    f_bsize: i64,
+    f_blocks: u64,
+    f_bfree: u64,
+    f_bavail: u64,
+    f_files: u64,
+    f_ffree: u64,
+    f_fsid: [i32; 2],
+    f_namelen: i64,
+    f_frsize: i64,
+    f_flags: i64,
+    f_spare: [i64; 4],
 }
 
 /// The host's `statfs` of a host path.
 pub(crate) fn host_statfs(path: &[u8]) -> VfsResult<StatFs> {
     let p = CString::new(path).map_err(|_| Errno::EINVAL)?;
-    let mut st = zeroed_statfs();
-    // SAFETY: `p` is NUL-terminated and `st` a valid out-pointer.
-    if unsafe { libc::statfs(p.as_ptr(), &mut st) } < 0 {
+    let mut st = HostStatfs::default();
+    // SAFETY: `p` is NUL-terminated and `st` is a valid out-pointer to a
+    // struct of the kernel's `struct statfs` layout.
+    if unsafe { libc::syscall(libc::SYS_statfs, p.as_ptr(), &mut st as *mut HostStatfs) } < 0 {
         return Err(host_errno());
     }
     Ok(StatFs::from_host(&st))
@@ -111,9 +122,17 @@ pub(crate) fn host_statfs(path: &[u8]) -> VfsResult<StatFs> {
 
 /// The host's `fstatfs` of a host fd.
 pub(crate) fn host_fstatfs(fd: BorrowedFd<'_>) -> VfsResult<StatFs> {
-    let mut st = zeroed_statfs();
-    // SAFETY: `st` is a valid out-pointer; the fd is open for the call.
-    if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } < 0 {
+    let mut st = HostStatfs::default();
+    // SAFETY: `st` is a valid out-pointer to a struct of the kernel's
+    // `struct statfs` layout; the fd is open for the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_fstatfs,
+            fd.as_raw_fd(),
+            &mut st as *mut HostStatfs,
+        )
+    };
+    if r < 0 {
         return Err(host_errno());
     }
     Ok(StatFs::from_host(&st))
@@ -127,7 +146,7 @@ fn total_ram_pages() -> u64 {
     if unsafe { libc::sysinfo(&mut si) } < 0 {
         return 0;
     }
-    let bytes = u64::from(si.totalram).saturating_mul(u64::from(si.mem_unit.max(1)));
+    let bytes = si.totalram.saturating_mul(u64::from(si.mem_unit.max(1)));
     bytes / PAGE_SIZE as u64
 }
 

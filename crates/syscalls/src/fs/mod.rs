@@ -2,11 +2,16 @@
 //! directories and descriptors. The vfs crate does the file-system work;
 //! these handlers decode arguments and encode results.
 
+mod attr;
 mod dir;
 mod fd;
+mod link;
 mod open;
 mod rw;
 mod stat;
+mod statfs;
+mod sync;
+mod xattr;
 
 use std::sync::Arc;
 

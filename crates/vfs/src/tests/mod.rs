@@ -6,6 +6,7 @@ mod fd_table;
 mod host;
 mod tmpfs;
 mod walk;
+mod xattr;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
