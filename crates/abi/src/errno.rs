@@ -20,19 +20,70 @@ macro_rules! errnos {
 }
 
 errnos!(
-    EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN, ENOMEM,
-    EACCES, EFAULT, ENOTBLK, EBUSY, EEXIST, EXDEV, ENODEV, ENOTDIR, EISDIR, EINVAL, ENFILE,
-    EMFILE, ENOTTY, ETXTBSY, EFBIG, ENOSPC, ESPIPE, EROFS, EMLINK, EPIPE, EDOM, ERANGE,
-    EDEADLK, ENAMETOOLONG, ENOLCK, ENOSYS, ENOTEMPTY, ELOOP, ENOMSG, EIDRM, ENODATA,
-    EOVERFLOW, ENOTSOCK, EOPNOTSUPP, EAFNOSUPPORT, EADDRINUSE, ETIMEDOUT, ECONNREFUSED,
-    EALREADY, EINPROGRESS, ECANCELED, ENOTCONN,
+    EPERM,
+    ENOENT,
+    ESRCH,
+    EINTR,
+    EIO,
+    ENXIO,
+    E2BIG,
+    ENOEXEC,
+    EBADF,
+    ECHILD,
+    EAGAIN,
+    ENOMEM,
+    EACCES,
+    EFAULT,
+    ENOTBLK,
+    EBUSY,
+    EEXIST,
+    EXDEV,
+    ENODEV,
+    ENOTDIR,
+    EISDIR,
+    EINVAL,
+    ENFILE,
+    EMFILE,
+    ENOTTY,
+    ETXTBSY,
+    EFBIG,
+    ENOSPC,
+    ESPIPE,
+    EROFS,
+    EMLINK,
+    EPIPE,
+    EDOM,
+    ERANGE,
+    EDEADLK,
+    ENAMETOOLONG,
+    ENOLCK,
+    ENOSYS,
+    ENOTEMPTY,
+    ELOOP,
+    ENOMSG,
+    EIDRM,
+    ENODATA,
+    EOVERFLOW,
+    ENOTSOCK,
+    EOPNOTSUPP,
+    EAFNOSUPPORT,
+    EADDRINUSE,
+    ETIMEDOUT,
+    ECONNREFUSED,
+    EALREADY,
+    EINPROGRESS,
+    ECANCELED,
+    ENOTCONN,
 );
 
 impl Errno {
     /// The symbolic name, e.g. `"ENOENT"`, or `None` for an unknown value.
     pub fn name(self) -> Option<&'static str> {
         let i = usize::try_from(self.0).ok()?;
-        crate::table::errno::NAMES.get(i).copied().filter(|n| !n.is_empty())
+        crate::table::errno::NAMES
+            .get(i)
+            .copied()
+            .filter(|n| !n.is_empty())
     }
 
     /// The host C library's message, e.g. `"No such file or directory"`.

@@ -12,6 +12,6 @@ pub mod syscall;
 pub mod table;
 
 pub use errno::Errno;
-pub use plain::Plain;
 pub use linux_raw_sys as raw;
+pub use plain::Plain;
 pub use syscall::{Param, SyscallDesc};

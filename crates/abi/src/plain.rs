@@ -16,13 +16,23 @@ pub unsafe trait Plain: Copy + 'static {
     /// The bytes of the value.
     fn as_bytes(&self) -> &[u8] {
         // SAFETY: Plain types have no padding, so every byte is initialised.
-        unsafe { std::slice::from_raw_parts(self as *const Self as *const u8, std::mem::size_of::<Self>()) }
+        unsafe {
+            std::slice::from_raw_parts(
+                self as *const Self as *const u8,
+                std::mem::size_of::<Self>(),
+            )
+        }
     }
 
     /// The bytes of the value, writable (any pattern is a valid value).
     fn as_bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: as above, and any bit pattern written is a valid Self.
-        unsafe { std::slice::from_raw_parts_mut(self as *mut Self as *mut u8, std::mem::size_of::<Self>()) }
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self as *mut Self as *mut u8,
+                std::mem::size_of::<Self>(),
+            )
+        }
     }
 }
 

@@ -41,6 +41,16 @@ pub struct Iovec {
 }
 
 crate::plain::plain!(
-    Timeval, Timespec, Rlimit64, Stat, Statx, StatxTimestamp, Termios, Timezone, Winsize,
-    Utsname, Sysinfo, Iovec,
+    Timeval,
+    Timespec,
+    Rlimit64,
+    Stat,
+    Statx,
+    StatxTimestamp,
+    Termios,
+    Timezone,
+    Winsize,
+    Utsname,
+    Sysinfo,
+    Iovec,
 );

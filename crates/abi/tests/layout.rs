@@ -16,7 +16,10 @@ fn stat_matches_c() {
 fn statx_matches_c() {
     assert_eq!(size_of::<Statx>(), size_of::<libc::statx>());
     assert_eq!(offset_of!(Statx, stx_ino), offset_of!(libc::statx, stx_ino));
-    assert_eq!(offset_of!(Statx, stx_mtime), offset_of!(libc::statx, stx_mtime));
+    assert_eq!(
+        offset_of!(Statx, stx_mtime),
+        offset_of!(libc::statx, stx_mtime)
+    );
 }
 
 #[test]
@@ -35,6 +38,12 @@ fn small_structs_match_c() {
 fn sysinfo_matches_c() {
     assert_eq!(size_of::<Sysinfo>(), size_of::<libc::sysinfo>());
     assert_eq!(offset_of!(Sysinfo, procs), offset_of!(libc::sysinfo, procs));
-    assert_eq!(offset_of!(Sysinfo, totalhigh), offset_of!(libc::sysinfo, totalhigh));
-    assert_eq!(offset_of!(Sysinfo, mem_unit), offset_of!(libc::sysinfo, mem_unit));
+    assert_eq!(
+        offset_of!(Sysinfo, totalhigh),
+        offset_of!(libc::sysinfo, totalhigh)
+    );
+    assert_eq!(
+        offset_of!(Sysinfo, mem_unit),
+        offset_of!(libc::sysinfo, mem_unit)
+    );
 }

@@ -10,11 +10,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn iterations() -> u64 {
-    std::env::var("ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000)
+    std::env::var("ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000)
 }
 
 fn now_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid out-pointer.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
@@ -44,7 +50,14 @@ fn bare_sysemu(n: u64, tracer_cpu: usize, child_cpu: Option<usize>) -> f64 {
     pin(tracer_cpu);
     // SAFETY: a shared anonymous page for the child's result.
     let shared = unsafe {
-        libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_ANONYMOUS, -1, 0)
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
     } as *mut f64;
     // SAFETY: fork in a single-threaded bench; the child only loops on
     // syscalls and writes its result to the shared page.
@@ -66,7 +79,12 @@ fn bare_sysemu(n: u64, tracer_cpu: usize, child_cpu: Option<usize>) -> f64 {
     // SAFETY: tracer side, on our own child.
     unsafe {
         libc::waitpid(pid, &mut status, 0);
-        libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL);
+        libc::ptrace(
+            libc::PTRACE_SETOPTIONS,
+            pid,
+            0,
+            libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL,
+        );
         let mut regs: libc::user_regs_struct = std::mem::zeroed();
         loop {
             libc::ptrace(libc::PTRACE_SYSEMU, pid, 0, 0);
@@ -92,13 +110,19 @@ fn bare_sysemu(n: u64, tracer_cpu: usize, child_cpu: Option<usize>) -> f64 {
 fn build_guest(dir: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/getppid.c");
     let exe = dir.join("getppid-bench");
-    let ok = Command::new("gcc").args(["-O2", "-static", "-o"]).arg(&exe).arg(&src).status();
+    let ok = Command::new("gcc")
+        .args(["-O2", "-static", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status();
     assert!(ok.is_ok_and(|s| s.success()), "gcc failed");
     exe
 }
 
 fn parse(out: &[u8]) -> Option<f64> {
-    String::from_utf8_lossy(out).lines().find_map(|l| l.strip_prefix("ns_per_call ")?.trim().parse().ok())
+    String::from_utf8_lossy(out)
+        .lines()
+        .find_map(|l| l.strip_prefix("ns_per_call ")?.trim().parse().ok())
 }
 
 fn run_guest(cmd: &mut Command) -> Option<f64> {
@@ -128,19 +152,30 @@ fn main() {
     let mut bare_two = vec![];
     let mut traplined = vec![];
     let mut gvisor = vec![];
-    let runsc = Command::new("runsc").arg("--version").output().is_ok_and(|o| o.status.success());
+    let runsc = Command::new("runsc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     for _ in 0..rounds {
         native.push(getppid_loop(n));
         bare_one.push(bare_sysemu(n / 4, 0, None));
         if cpus > 1 {
             bare_two.push(bare_sysemu(n / 20, 0, Some(1)));
         }
-        if let Some(t) = run_guest(Command::new(&trapline).arg("run").arg("--").arg(&guest).arg((n / 4).to_string())) {
+        if let Some(t) = run_guest(
+            Command::new(&trapline)
+                .arg("run")
+                .arg("--")
+                .arg(&guest)
+                .arg((n / 4).to_string()),
+        ) {
             traplined.push(t);
         }
         if runsc {
             let mut c = Command::new("runsc");
-            c.args(["--network=none", "--platform=ptrace", "do"]).arg(&guest).arg((n / 20).to_string());
+            c.args(["--network=none", "--platform=ptrace", "do"])
+                .arg(&guest)
+                .arg((n / 20).to_string());
             if let Some(t) = run_guest(&mut c) {
                 gvisor.push(t);
             }
@@ -149,8 +184,17 @@ fn main() {
     let native = median(native);
     let bare = median(bare_one);
     println!("getppid, median of {rounds} rounds (ns per call)");
-    println!("{:<40} {:>10} {:>12} {:>12}", "", "ns/call", "x native", "x bare 1cpu");
-    let row = |name: &str, v: f64| println!("{name:<40} {v:>10.0} {:>12.1} {:>12.2}", v / native, v / bare);
+    println!(
+        "{:<40} {:>10} {:>12} {:>12}",
+        "", "ns/call", "x native", "x bare 1cpu"
+    );
+    let row = |name: &str, v: f64| {
+        println!(
+            "{name:<40} {v:>10.0} {:>12.1} {:>12.2}",
+            v / native,
+            v / bare
+        )
+    };
     row("native", native);
     row("bare PTRACE_SYSEMU, one CPU", bare);
     if !bare_two.is_empty() {

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "trapline", version, about = "Run unmodified Linux programs under a user-space Linux kernel")]
+#[command(
+    name = "trapline",
+    version,
+    about = "Run unmodified Linux programs under a user-space Linux kernel"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,7 +32,11 @@ enum Command {
         #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
         trace: Option<String>,
         /// The program and its arguments (PROGRAM is looked up in PATH).
-        #[arg(required = true, trailing_var_arg = true, value_name = "PROGRAM [ARGS]...")]
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            value_name = "PROGRAM [ARGS]..."
+        )]
         program: Vec<std::ffi::OsString>,
     },
     /// Print the syscall table and what Trapline implements of it.

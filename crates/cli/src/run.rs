@@ -28,7 +28,10 @@ fn fail(msg: &str, status: u8) -> ExitCode {
 
 pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     let Some(name) = program.first() else {
-        return fail("no program given; usage: trapline run -- PROGRAM [ARGS...]", 2);
+        return fail(
+            "no program given; usage: trapline run -- PROGRAM [ARGS...]",
+            2,
+        );
     };
     let name = name.as_bytes().to_vec();
     let mut observer: Option<TraceObserver> = match trace {
@@ -50,7 +53,10 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     };
     let kernel = Arc::new(Kernel::new(vfs.clone(), stub));
     let (table, unknown) = SyscallTable::build();
-    debug_assert!(unknown.is_empty(), "handlers for unknown syscalls: {unknown:?}");
+    debug_assert!(
+        unknown.is_empty(),
+        "handlers for unknown syscalls: {unknown:?}"
+    );
 
     // Tracer and guest share one CPU: a ptrace round trip across CPUs costs
     // several times more on these machines (see ARCHITECTURE.md).
@@ -102,7 +108,14 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         let stack = trapline_kernel::process::lock(&process.rlimits).stack();
         let (argv_shown, envc) = (argv.clone(), envp.len());
         let path_shown = path.clone();
-        match loader::load(&kernel, &fs, &cred, ids, stack, ExecArgs { path, argv, envp }) {
+        match loader::load(
+            &kernel,
+            &fs,
+            &cred,
+            ids,
+            stack,
+            ExecArgs { path, argv, envp },
+        ) {
             Ok(image) => {
                 if let Some(o) = observer.as_mut() {
                     o.program_started(&path_shown, &argv_shown, envc);
@@ -119,7 +132,17 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     match status {
         ExitStatus::Code(c) => ExitCode::from(c as u8),
         ExitStatus::Signaled(sig) => {
-            let core = matches!(sig, libc::SIGQUIT | libc::SIGILL | libc::SIGABRT | libc::SIGFPE | libc::SIGSEGV | libc::SIGBUS | libc::SIGSYS | libc::SIGTRAP);
+            let core = matches!(
+                sig,
+                libc::SIGQUIT
+                    | libc::SIGILL
+                    | libc::SIGABRT
+                    | libc::SIGFPE
+                    | libc::SIGSEGV
+                    | libc::SIGBUS
+                    | libc::SIGSYS
+                    | libc::SIGTRAP
+            );
             let what = if core { " (core dumped)" } else { "" };
             eprintln!("trapline: {shown} killed by {}{what}", signal::name(sig));
             ExitCode::from(128u8.wrapping_add(sig as u8))
@@ -169,7 +192,10 @@ fn host_umask() -> u32 {
 }
 
 fn raise_own_fd_limit() {
-    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: r is a valid in/out pointer.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {

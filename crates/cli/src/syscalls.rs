@@ -17,13 +17,27 @@ pub fn print(tsv: bool) -> ExitCode {
         }] += 1;
         let d = e.desc;
         let line = if tsv {
-            format!("{}\t{}\t{}\t{}\t{}", d.nr, d.name, d.nargs, e.status.label(), d.signature())
+            format!(
+                "{}\t{}\t{}\t{}\t{}",
+                d.nr,
+                d.name,
+                d.nargs,
+                e.status.label(),
+                d.signature()
+            )
         } else {
             let note = match e.status {
                 Status::Partial(n) => format!("  ({n})"),
                 _ => String::new(),
             };
-            format!("{:>3}  {:<24} {:<13} {}{}", d.nr, d.name, e.status.label(), d.signature(), note)
+            format!(
+                "{:>3}  {:<24} {:<13} {}{}",
+                d.nr,
+                d.name,
+                e.status.label(),
+                d.signature(),
+                note
+            )
         };
         if writeln!(out, "{line}").is_err() {
             return ExitCode::SUCCESS; // stdout closed (e.g. piped into head)

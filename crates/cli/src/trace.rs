@@ -10,7 +10,9 @@ pub struct TraceObserver {
 
 impl TraceObserver {
     pub fn new(out: Box<dyn std::io::Write + Send>) -> TraceObserver {
-        TraceObserver { tracer: Tracer::new(out) }
+        TraceObserver {
+            tracer: Tracer::new(out),
+        }
     }
 
     /// Writes the `execve` line of the program the run starts with.

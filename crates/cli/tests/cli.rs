@@ -27,7 +27,11 @@ fn missing_path_is_enoent_127() {
 fn non_executable_file_is_126() {
     let out = run_trapline("/etc/passwd", &[], b"");
     assert_eq!(out.status, 126);
-    assert!(out.stderr_str().contains("Permission denied"), "{}", out.stderr_str());
+    assert!(
+        out.stderr_str().contains("Permission denied"),
+        "{}",
+        out.stderr_str()
+    );
 }
 
 #[test]
@@ -39,12 +43,19 @@ fn non_elf_executable_is_enoexec() {
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = run_trapline(f.to_str().unwrap(), &[], b"");
     assert_eq!(out.status, 126);
-    assert!(out.stderr_str().contains("Exec format error"), "{}", out.stderr_str());
+    assert!(
+        out.stderr_str().contains("Exec format error"),
+        "{}",
+        out.stderr_str()
+    );
 }
 
 #[test]
 fn bad_option_is_an_error() {
-    let out = Command::new(trapline_bin()).args(["run", "--bogus", "--", "/bin/true"]).output().unwrap();
+    let out = Command::new(trapline_bin())
+        .args(["run", "--bogus", "--", "/bin/true"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
 }
@@ -55,18 +66,30 @@ fn guest_killed_by_a_signal_exits_128_plus_n() {
     let src = dir.path("segv.c");
     std::fs::write(&src, "int main(void){ *(volatile int*)8 = 1; return 0; }\n").unwrap();
     let exe = dir.path("segv");
-    let ok = Command::new("gcc").arg("-o").arg(&exe).arg(&src).status().unwrap();
+    let ok = Command::new("gcc")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .unwrap();
     assert!(ok.success());
     let out = run_trapline(exe.to_str().unwrap(), &[], b"");
     assert_eq!(out.status, 128 + libc::SIGSEGV);
     assert!(out.stderr.is_empty(), "{}", out.stderr_str());
-    let killed: Vec<&String> = out.notes.iter().filter(|n| n.contains("killed by SIGSEGV")).collect();
+    let killed: Vec<&String> = out
+        .notes
+        .iter()
+        .filter(|n| n.contains("killed by SIGSEGV"))
+        .collect();
     assert_eq!(killed.len(), 1, "one line: {:?}", out.notes);
 }
 
 #[test]
 fn syscalls_tsv_lists_every_syscall_with_status() {
-    let out = Command::new(trapline_bin()).args(["syscalls", "--format", "tsv"]).output().unwrap();
+    let out = Command::new(trapline_bin())
+        .args(["syscalls", "--format", "tsv"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
@@ -76,7 +99,11 @@ fn syscalls_tsv_lists_every_syscall_with_status() {
     assert_eq!(openat[0], "257");
     assert_eq!(openat[2], "4");
     assert!(openat[3] == "implemented" || openat[3] == "partial");
-    assert!(openat[4].starts_with("openat(int dfd, const char __user *filename"), "{}", openat[4]);
+    assert!(
+        openat[4].starts_with("openat(int dfd, const char __user *filename"),
+        "{}",
+        openat[4]
+    );
     let getppid = rows.iter().find(|r| r[1] == "getppid").unwrap();
     assert_eq!(getppid[3], "implemented");
     let kexec = rows.iter().find(|r| r[1] == "kexec_load").unwrap();
@@ -96,7 +123,13 @@ fn unimplemented_syscall_is_enosys_and_named_once() {
     )
     .unwrap();
     let exe = dir.path("enosys");
-    assert!(Command::new("gcc").arg("-o").arg(&exe).arg(&src).status().unwrap().success());
+    assert!(Command::new("gcc")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .unwrap()
+        .success());
     let out = run_trapline(exe.to_str().unwrap(), &[], b"");
     assert_eq!(out.stdout_str(), "-1 1 -1 1\n");
     let named: Vec<&String> = out.notes.iter().filter(|n| *n == "kexec_load").collect();
@@ -127,7 +160,10 @@ fn guest_tmp_is_private() {
     let name = format!("/tmp/trapline-private-{}", std::process::id());
     let out = run_trapline("/bin/busybox", &["touch", &name], b"");
     assert_eq!(out.status, 0, "{}", out.stderr_str());
-    assert!(!std::path::Path::new(&name).exists(), "guest's /tmp leaked to the host");
+    assert!(
+        !std::path::Path::new(&name).exists(),
+        "guest's /tmp leaked to the host"
+    );
 }
 
 #[test]
@@ -150,7 +186,8 @@ fn ctrl_c_interrupts_a_sleeping_guest() {
     use std::os::unix::process::CommandExt;
     use std::time::{Duration, Instant};
     let mut cmd = Command::new(trapline_bin());
-    cmd.args(["run", "--", "/bin/sleep", "20"]).stderr(std::process::Stdio::piped());
+    cmd.args(["run", "--", "/bin/sleep", "20"])
+        .stderr(std::process::Stdio::piped());
     cmd.process_group(0);
     let start = Instant::now();
     let child = cmd.spawn().unwrap();
@@ -158,7 +195,10 @@ fn ctrl_c_interrupts_a_sleeping_guest() {
     // SAFETY: signals the test's own child process group.
     unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
-    assert!(start.elapsed() < Duration::from_secs(10), "the sleep was not interrupted");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the sleep was not interrupted"
+    );
     assert_eq!(out.status.code(), Some(130));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SIGINT"));
 }

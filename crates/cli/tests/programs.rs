@@ -64,14 +64,21 @@ fn sort_file() {
 
 #[test]
 fn sha256sum() {
-    assert_same("/usr/bin/sha256sum", &["/usr/include/stdio.h", "/bin/ls"], b"");
+    assert_same(
+        "/usr/bin/sha256sum",
+        &["/usr/include/stdio.h", "/bin/ls"],
+        b"",
+    );
 }
 
 #[test]
 fn python3_json() {
     assert_same(
         "/usr/bin/python3",
-        &["-c", "import json,os; print(json.dumps(sorted(os.listdir('/etc'))[:5]))"],
+        &[
+            "-c",
+            "import json,os; print(json.dumps(sorted(os.listdir('/etc'))[:5]))",
+        ],
         b"",
     );
 }

@@ -44,7 +44,11 @@ fn normalize(line: &str) -> String {
         "set_tid_address" | "getpid" | "gettid" | "getppid" => "PID".to_string(),
         _ => result,
     };
-    let call = if name == "getrandom" { "getrandom(BYTES)".to_string() } else { call };
+    let call = if name == "getrandom" {
+        "getrandom(BYTES)".to_string()
+    } else {
+        call
+    };
     format!("{call} = {result}")
 }
 
@@ -61,7 +65,11 @@ fn strace_lines(program: &str, args: &[&str], dir: &Scratch) -> Vec<String> {
         .status()
         .expect("strace (apt-get install strace)");
     assert!(status.code().is_some());
-    std::fs::read_to_string(&out).unwrap().lines().map(normalize).collect()
+    std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(normalize)
+        .collect()
 }
 
 fn trapline_lines(program: &str, args: &[&str], dir: &Scratch) -> Vec<String> {
@@ -95,7 +103,10 @@ fn assert_same_trace(program: &str, args: &[&str]) {
         let mut report = String::new();
         for (i, (n, g)) in native.iter().zip(&guest).enumerate() {
             if n != g {
-                report.push_str(&format!("line {}:\n  strace:   {n}\n  trapline: {g}\n", i + 1));
+                report.push_str(&format!(
+                    "line {}:\n  strace:   {n}\n  trapline: {g}\n",
+                    i + 1
+                ));
             }
         }
         panic!(

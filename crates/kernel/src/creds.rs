@@ -18,8 +18,14 @@ impl Credentials {
     /// The credentials of the user who started Trapline.
     pub fn of_host_user() -> Credentials {
         // SAFETY: these getters have no preconditions and cannot fail.
-        let (uid, euid, gid, egid) =
-            unsafe { (libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()) };
+        let (uid, euid, gid, egid) = unsafe {
+            (
+                libc::getuid(),
+                libc::geteuid(),
+                libc::getgid(),
+                libc::getegid(),
+            )
+        };
         let mut groups = vec![0 as libc::gid_t; 256];
         // SAFETY: groups has room for 256 entries, the size we pass.
         let n = unsafe { libc::getgroups(groups.len() as i32, groups.as_mut_ptr()) };
@@ -39,6 +45,10 @@ impl Credentials {
 
     /// The view the file system uses for permission checks.
     pub fn fs_cred(&self) -> trapline_vfs::Cred {
-        trapline_vfs::Cred { uid: self.fsuid, gid: self.fsgid, groups: self.groups.clone() }
+        trapline_vfs::Cred {
+            uid: self.fsuid,
+            gid: self.fsgid,
+            groups: self.groups.clone(),
+        }
     }
 }

@@ -72,7 +72,9 @@ impl MemoryMap {
             .map(|(&k, _)| k)
             .collect();
         for k in overlapping {
-            let Some(v) = self.vmas.remove(&k) else { continue };
+            let Some(v) = self.vmas.remove(&k) else {
+                continue;
+            };
             if v.start < start {
                 let mut left = v.clone();
                 left.end = start;
@@ -113,7 +115,12 @@ impl MemoryMap {
     /// Whether every page of `[start, end)` is mapped.
     pub fn is_mapped(&self, start: u64, end: u64) -> bool {
         let mut cur = start;
-        for v in self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(_, v)| v) {
+        for v in self
+            .vmas
+            .range(..end)
+            .filter(|(_, v)| v.end > start)
+            .map(|(_, v)| v)
+        {
             if v.start > cur {
                 return false;
             }
@@ -153,7 +160,14 @@ impl AddressSpace<'_> {
     }
 
     /// Maps anonymous memory. `flags` must already be validated.
-    pub fn map_anon(&mut self, addr: u64, len: u64, prot: i32, flags: i32, kind: VmaKind) -> Result<u64, Errno> {
+    pub fn map_anon(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: i32,
+        flags: i32,
+        kind: VmaKind,
+    ) -> Result<u64, Errno> {
         let fixed = flags & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) != 0;
         if fixed && hits_stub(addr, len) {
             return Err(Errno::ENOMEM);
@@ -163,7 +177,13 @@ impl AddressSpace<'_> {
             libc::SYS_mmap,
             &[addr, len, prot as u64, flags as u64, u64::MAX, 0],
         )?;
-        self.map.insert(Vma { start: got, end: got + len, prot, flags, kind });
+        self.map.insert(Vma {
+            start: got,
+            end: got + len,
+            prot,
+            flags,
+            kind,
+        });
         Ok(got)
     }
 
@@ -191,7 +211,11 @@ impl AddressSpace<'_> {
         }
         ProcessMemory::new(self.tracee.host_pid()).write(STUB_SCRATCH, path.as_bytes())?;
         let shared_write = flags & libc::MAP_SHARED != 0 && prot & libc::PROT_WRITE != 0;
-        let open_flags = if shared_write { libc::O_RDWR } else { libc::O_RDONLY } | libc::O_CLOEXEC;
+        let open_flags = if shared_write {
+            libc::O_RDWR
+        } else {
+            libc::O_RDONLY
+        } | libc::O_CLOEXEC;
         let guest_fd = self.inject(
             libc::SYS_openat,
             &[libc::AT_FDCWD as u64, STUB_SCRATCH, open_flags as u64, 0],
@@ -202,8 +226,17 @@ impl AddressSpace<'_> {
         );
         let _ = self.inject(libc::SYS_close, &[guest_fd]);
         let got = mapped?;
-        let kind = VmaKind::File { path: file.path().to_vec(), offset };
-        self.map.insert(Vma { start: got, end: got + len, prot, flags, kind });
+        let kind = VmaKind::File {
+            path: file.path().to_vec(),
+            offset,
+        };
+        self.map.insert(Vma {
+            start: got,
+            end: got + len,
+            prot,
+            flags,
+            kind,
+        });
         Ok(got)
     }
 
@@ -212,7 +245,10 @@ impl AddressSpace<'_> {
     pub fn unmap(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
         let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
         let pieces = if hits_stub(addr, len) {
-            vec![(addr, STUB_RANGE.start.max(addr)), (STUB_RANGE.end.min(end), end)]
+            vec![
+                (addr, STUB_RANGE.start.max(addr)),
+                (STUB_RANGE.end.min(end), end),
+            ]
         } else {
             vec![(addr, end)]
         };
@@ -246,7 +282,13 @@ mod tests {
     use super::*;
 
     fn vma(start: u64, end: u64) -> Vma {
-        Vma { start, end, prot: 3, flags: 0, kind: VmaKind::Anonymous }
+        Vma {
+            start,
+            end,
+            prot: 3,
+            flags: 0,
+            kind: VmaKind::Anonymous,
+        }
     }
 
     #[test]
@@ -266,6 +308,13 @@ mod tests {
         m.insert(vma(0x1000, 0x4000));
         m.protect(0x2000, 0x3000, 1);
         let got: Vec<(u64, u64, i32)> = m.vmas().map(|v| (v.start, v.end, v.prot)).collect();
-        assert_eq!(got, vec![(0x1000, 0x2000, 3), (0x2000, 0x3000, 1), (0x3000, 0x4000, 3)]);
+        assert_eq!(
+            got,
+            vec![
+                (0x1000, 0x2000, 3),
+                (0x2000, 0x3000, 1),
+                (0x3000, 0x4000, 3)
+            ]
+        );
     }
 }

@@ -21,25 +21,40 @@ pub struct Rlimits {
 impl Rlimits {
     /// The limits Trapline itself runs with.
     pub fn from_host() -> Rlimits {
-        let mut limits = [Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY }; RLIM_NLIMITS];
+        let mut limits = [Rlimit {
+            cur: RLIM_INFINITY,
+            max: RLIM_INFINITY,
+        }; RLIM_NLIMITS];
         for (i, l) in limits.iter_mut().enumerate() {
-            let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            let mut r = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
             // SAFETY: r is a valid out-pointer; i < RLIMIT_NLIMITS.
             if unsafe { libc::getrlimit(i as libc::__rlimit_resource_t, &mut r) } == 0 {
-                *l = Rlimit { cur: r.rlim_cur, max: r.rlim_max };
+                *l = Rlimit {
+                    cur: r.rlim_cur,
+                    max: r.rlim_max,
+                };
             }
         }
         Rlimits { limits }
     }
 
     pub fn get(&self, resource: u32) -> Result<Rlimit, Errno> {
-        self.limits.get(resource as usize).copied().ok_or(Errno::EINVAL)
+        self.limits
+            .get(resource as usize)
+            .copied()
+            .ok_or(Errno::EINVAL)
     }
 
     /// Sets a limit with Linux's rules: `cur <= max`, and raising `max`
     /// needs privilege (`CAP_SYS_RESOURCE`, here: euid 0).
     pub fn set(&mut self, resource: u32, new: Rlimit, privileged: bool) -> Result<(), Errno> {
-        let slot = self.limits.get_mut(resource as usize).ok_or(Errno::EINVAL)?;
+        let slot = self
+            .limits
+            .get_mut(resource as usize)
+            .ok_or(Errno::EINVAL)?;
         if new.cur > new.max {
             return Err(Errno::EINVAL);
         }

@@ -99,7 +99,9 @@ pub fn run(
 /// handler is not implemented yet: a handled signal also takes the default
 /// action, which the user is told about).
 fn signal_action(task: &Task, sig: i32) -> i32 {
-    let action = lock(&task.process.signals).get(sig as usize).unwrap_or_default();
+    let action = lock(&task.process.signals)
+        .get(sig as usize)
+        .unwrap_or_default();
     if action.handler == signal::SIG_IGN && !matches!(sig, libc::SIGKILL | libc::SIGSTOP) {
         return 0;
     }

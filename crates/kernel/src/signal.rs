@@ -30,7 +30,9 @@ pub struct SignalActions {
 
 impl Default for SignalActions {
     fn default() -> Self {
-        SignalActions { actions: [SigAction::default(); NSIG] }
+        SignalActions {
+            actions: [SigAction::default(); NSIG],
+        }
     }
 }
 
@@ -58,7 +60,10 @@ impl SignalActions {
 
 /// Whether Linux's default action for `sig` is to ignore it.
 pub fn default_is_ignore(sig: i32) -> bool {
-    matches!(sig, libc::SIGCHLD | libc::SIGURG | libc::SIGWINCH | libc::SIGCONT)
+    matches!(
+        sig,
+        libc::SIGCHLD | libc::SIGURG | libc::SIGWINCH | libc::SIGCONT
+    )
 }
 
 /// The name of a signal, e.g. `"SIGSEGV"`.

@@ -67,7 +67,8 @@ impl Task {
             pending & (1 << (sig - 1)) != 0
                 && actions.get(sig).is_some_and(|a| {
                     a.handler != crate::signal::SIG_IGN
-                        && !(a.handler == crate::signal::SIG_DFL && crate::signal::default_is_ignore(sig as i32))
+                        && !(a.handler == crate::signal::SIG_DFL
+                            && crate::signal::default_is_ignore(sig as i32))
                 })
         })
     }
@@ -82,7 +83,10 @@ impl Task {
             if left.is_zero() {
                 return Ok(());
             }
-            let ts = libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
+            let ts = libc::timespec {
+                tv_sec: left.as_secs() as libc::time_t,
+                tv_nsec: left.subsec_nanos() as libc::c_long,
+            };
             // SAFETY: ts is a valid timespec; no remainder is asked for.
             let r = unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
             if r != 0 && self.interrupted() {
@@ -108,7 +112,11 @@ impl Task {
 
 impl Task {
     /// The first task of a new process, running `image`.
-    pub fn from_image(kernel: Arc<Kernel>, process: Arc<Process>, image: crate::loader::Image) -> Task {
+    pub fn from_image(
+        kernel: Arc<Kernel>,
+        process: Arc<Process>,
+        image: crate::loader::Image,
+    ) -> Task {
         *crate::process::lock(&process.mm) = image.map;
         *crate::process::lock(&process.exe) = image.exe;
         let exe = crate::process::lock(&process.exe).clone();

@@ -78,7 +78,11 @@ pub fn read_obj<T: Plain>(mem: &(impl GuestMemory + ?Sized), addr: u64) -> Resul
 }
 
 /// Writes a plain-data value of type `T` to guest memory.
-pub fn write_obj<T: Plain>(mem: &(impl GuestMemory + ?Sized), addr: u64, v: &T) -> Result<(), Errno> {
+pub fn write_obj<T: Plain>(
+    mem: &(impl GuestMemory + ?Sized),
+    addr: u64,
+    v: &T,
+) -> Result<(), Errno> {
     mem.write(addr, v.as_bytes())
 }
 
@@ -100,8 +104,14 @@ impl GuestMemory for ProcessMemory {
         if buf.is_empty() {
             return Ok(());
         }
-        let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
-        let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: buf.len() };
+        let local = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        let remote = libc::iovec {
+            iov_base: addr as *mut libc::c_void,
+            iov_len: buf.len(),
+        };
         // SAFETY: local describes our own writable buffer of buf.len() bytes;
         // the remote address is only interpreted in the guest's address space.
         let n = unsafe { libc::process_vm_readv(self.pid, &local, 1, &remote, 1, 0) };
@@ -116,8 +126,14 @@ impl GuestMemory for ProcessMemory {
         if data.is_empty() {
             return Ok(());
         }
-        let local = libc::iovec { iov_base: data.as_ptr() as *mut _, iov_len: data.len() };
-        let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: data.len() };
+        let local = libc::iovec {
+            iov_base: data.as_ptr() as *mut _,
+            iov_len: data.len(),
+        };
+        let remote = libc::iovec {
+            iov_base: addr as *mut libc::c_void,
+            iov_len: data.len(),
+        };
         // SAFETY: local describes our own readable buffer; the kernel only
         // reads it. The remote address is checked by the host kernel.
         let n = unsafe { libc::process_vm_writev(self.pid, &local, 1, &remote, 1, 0) };

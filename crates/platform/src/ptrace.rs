@@ -144,7 +144,14 @@ impl Tracee {
         const RAX_OFFSET: usize = std::mem::offset_of!(libc::user_regs_struct, rax);
         // SAFETY: POKEUSER writes one word at a valid user_regs_struct offset.
         check(
-            unsafe { libc::ptrace(libc::PTRACE_POKEUSER, self.pid, RAX_OFFSET, value as libc::c_long) },
+            unsafe {
+                libc::ptrace(
+                    libc::PTRACE_POKEUSER,
+                    self.pid,
+                    RAX_OFFSET,
+                    value as libc::c_long,
+                )
+            },
             "PTRACE_POKEUSER",
         )?;
         Ok(())
@@ -247,7 +254,9 @@ impl Tracee {
                     signal = 0;
                 }
                 Stop::Syscall => {
-                    return Err(PlatformError::Unexpected("syscall stop in injection".into()))
+                    return Err(PlatformError::Unexpected(
+                        "syscall stop in injection".into(),
+                    ))
                 }
                 Stop::Exited(_) | Stop::Killed(_) => return Err(PlatformError::Gone(self.pid)),
             }
@@ -276,8 +285,12 @@ impl Tracee {
 
     /// The host's auxiliary vector of the stub (for the vDSO address).
     pub fn host_auxv(&self) -> Result<Vec<(u64, u64)>> {
-        let bytes = std::fs::read(format!("/proc/{}/auxv", self.pid))
-            .map_err(|source| PlatformError::Host { what: "reading the stub's auxv", source })?;
+        let bytes = std::fs::read(format!("/proc/{}/auxv", self.pid)).map_err(|source| {
+            PlatformError::Host {
+                what: "reading the stub's auxv",
+                source,
+            }
+        })?;
         Ok(bytes
             .chunks_exact(16)
             .map(|c| {
@@ -301,7 +314,10 @@ impl Tracee {
         };
         status
             .lines()
-            .filter_map(|l| l.strip_prefix("SigPnd:").or_else(|| l.strip_prefix("ShdPnd:")))
+            .filter_map(|l| {
+                l.strip_prefix("SigPnd:")
+                    .or_else(|| l.strip_prefix("ShdPnd:"))
+            })
             .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
             .fold(0, |a, b| a | b)
     }
@@ -331,5 +347,8 @@ impl Drop for Tracee {
 }
 
 fn is_fault(sig: i32) -> bool {
-    matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE)
+    matches!(
+        sig,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE
+    )
 }

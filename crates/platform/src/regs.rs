@@ -26,7 +26,11 @@ impl Regs {
     pub fn zeroed() -> Regs {
         // SAFETY: user_regs_struct is plain old data; all-zero is a valid value.
         let raw = unsafe { std::mem::zeroed() };
-        Regs { raw, dirty: false, rax_dirty: false }
+        Regs {
+            raw,
+            dirty: false,
+            rax_dirty: false,
+        }
     }
 
     /// The syscall the thread is stopped at (valid at a syscall stop).

@@ -32,7 +32,10 @@ impl StubImage {
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         let mut file = std::fs::File::from(fd);
         file.write_all(STUB_ELF)
-            .map_err(|source| crate::PlatformError::Host { what: "writing the stub", source })?;
+            .map_err(|source| crate::PlatformError::Host {
+                what: "writing the stub",
+                source,
+            })?;
         Ok(StubImage { fd: file.into() })
     }
 

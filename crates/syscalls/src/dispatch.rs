@@ -58,7 +58,13 @@ impl SyscallTable {
     pub fn build() -> (SyscallTable, Vec<&'static str>) {
         let mut by_nr: Vec<Option<Entry>> = x86_64::BY_NR
             .iter()
-            .map(|d| d.map(|desc| Entry { desc, status: Status::Unimplemented, handler: None }))
+            .map(|d| {
+                d.map(|desc| Entry {
+                    desc,
+                    status: Status::Unimplemented,
+                    handler: None,
+                })
+            })
             .collect();
         let mut unknown = Vec::new();
         for reg in REGISTRY.iter() {
@@ -89,13 +95,16 @@ impl SyscallTable {
 impl Dispatcher for SyscallTable {
     fn dispatch(&self, task: &mut Task, call: &SyscallArgs) -> SysResult {
         match self.get(call.nr) {
-            Some(Entry { handler: Some(h), .. }) => h(task, &call.args),
+            Some(Entry {
+                handler: Some(h), ..
+            }) => h(task, &call.args),
             Some(e) => {
                 task.kernel.report_unimplemented(call.nr, e.desc.name);
                 Err(Errno::ENOSYS)
             }
             None => {
-                task.kernel.report_unimplemented(call.nr, &format!("syscall_{}", call.nr));
+                task.kernel
+                    .report_unimplemented(call.nr, &format!("syscall_{}", call.nr));
                 Err(Errno::ENOSYS)
             }
         }

@@ -20,7 +20,11 @@ fn host_nodename() -> Vec<u8> {
     if unsafe { libc::uname(&mut u) } != 0 {
         return b"localhost".to_vec();
     }
-    u.nodename.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect()
+    u.nodename
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect()
 }
 
 syscall! {

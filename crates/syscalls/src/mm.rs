@@ -8,14 +8,25 @@ use trapline_kernel::mm::{page_up, AddressSpace, VmaKind, PAGE_SIZE, TASK_SIZE};
 use crate::prelude::*;
 
 /// Runs `f` on the task's address space.
-fn with_space<T>(task: &mut Task, f: impl FnOnce(&mut AddressSpace<'_>) -> Result<T, Errno>) -> Result<T, Errno> {
+fn with_space<T>(
+    task: &mut Task,
+    f: impl FnOnce(&mut AddressSpace<'_>) -> Result<T, Errno>,
+) -> Result<T, Errno> {
     let process = task.process.clone();
     let mut map = lock(&process.mm);
-    let mut space = AddressSpace { tracee: &mut task.tracee, regs: &task.regs, map: &mut map };
+    let mut space = AddressSpace {
+        tracee: &mut task.tracee,
+        regs: &task.regs,
+        map: &mut map,
+    };
     f(&mut space)
 }
 
-const PROT_ALL: i32 = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC | libc::PROT_GROWSDOWN | libc::PROT_GROWSUP;
+const PROT_ALL: i32 = libc::PROT_READ
+    | libc::PROT_WRITE
+    | libc::PROT_EXEC
+    | libc::PROT_GROWSDOWN
+    | libc::PROT_GROWSUP;
 
 /// mmap flags Trapline passes on to the host; others are ignored by Linux
 /// for MAP_PRIVATE/MAP_SHARED, and refused under MAP_SHARED_VALIDATE.
@@ -185,4 +196,3 @@ syscall! {
         })
     }
 }
-

@@ -224,7 +224,14 @@ pub fn exec(task: &mut Task, path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8
     let stack_limit = lock(&task.process.rlimits).stack();
     let image = {
         let fs = lock(&task.process.fs);
-        loader::load(&task.kernel, &fs, &creds.fs_cred(), ids, stack_limit, ExecArgs { path, argv, envp })?
+        loader::load(
+            &task.kernel,
+            &fs,
+            &creds.fs_cred(),
+            ids,
+            stack_limit,
+            ExecArgs { path, argv, envp },
+        )?
     };
     task.commit_exec(image);
     Ok(0)

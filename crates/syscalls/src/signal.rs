@@ -77,10 +77,13 @@ pub(crate) fn signal_self(task: &mut Task, sig: i32) -> SysResult {
     if sig == 0 {
         return Ok(0);
     }
-    let action = lock(&task.process.signals).get(sig as usize).unwrap_or_default();
+    let action = lock(&task.process.signals)
+        .get(sig as usize)
+        .unwrap_or_default();
     let blocked = task.signal_mask & (1 << (sig - 1)) != 0;
     if action.handler == trapline_kernel::signal::SIG_IGN
-        || (action.handler == trapline_kernel::signal::SIG_DFL && trapline_kernel::signal::default_is_ignore(sig))
+        || (action.handler == trapline_kernel::signal::SIG_DFL
+            && trapline_kernel::signal::default_is_ignore(sig))
     {
         return Ok(0);
     }

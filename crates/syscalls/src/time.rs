@@ -37,7 +37,11 @@ fn guest_clock(task: &Task, clock: i32) -> Result<Clock, Errno> {
         libc::CLOCK_THREAD_CPUTIME_ID => Ok(Clock::ThreadCpu(host)),
         c if c < 0 => {
             let (kind, per_thread, pid) = (c & 3, c & 4 != 0, !(c >> 3));
-            let own = if per_thread { task.tid } else { task.process.pid };
+            let own = if per_thread {
+                task.tid
+            } else {
+                task.process.pid
+            };
             if kind == 3 || (pid != 0 && pid != own) {
                 return Err(Errno::EINVAL);
             }
@@ -52,12 +56,18 @@ fn guest_clock(task: &Task, clock: i32) -> Result<Clock, Errno> {
 }
 
 fn host_clock_now(clock: libc::clockid_t) -> Result<Timespec, Errno> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid out-pointer.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
         return Err(Errno::EINVAL);
     }
-    Ok(Timespec { tv_sec: ts.tv_sec, tv_nsec: ts.tv_nsec })
+    Ok(Timespec {
+        tv_sec: ts.tv_sec,
+        tv_nsec: ts.tv_nsec,
+    })
 }
 
 fn now(clock: &Clock) -> Result<Timespec, Errno> {
@@ -66,8 +76,15 @@ fn now(clock: &Clock) -> Result<Timespec, Errno> {
         Clock::ThreadCpu(tid) => {
             let stat = std::fs::read_to_string(format!("/proc/{tid}/task/{tid}/schedstat"))
                 .map_err(|_| Errno::EINVAL)?;
-            let ns: i64 = stat.split_whitespace().next().and_then(|v| v.parse().ok()).ok_or(Errno::EINVAL)?;
-            Ok(Timespec { tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000 })
+            let ns: i64 = stat
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+                .ok_or(Errno::EINVAL)?;
+            Ok(Timespec {
+                tv_sec: ns / 1_000_000_000,
+                tv_nsec: ns % 1_000_000_000,
+            })
         }
     }
 }
@@ -136,7 +153,10 @@ fn interruptible_sleep(task: &Task, d: Duration, rem: UserAddr) -> SysResult {
         Ok(()) => Ok(0),
         Err(left) => {
             if !rem.is_null() {
-                let ts = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
+                let ts = Timespec {
+                    tv_sec: left.as_secs() as i64,
+                    tv_nsec: i64::from(left.subsec_nanos()),
+                };
                 write_obj(&task.mem(), rem.0, &ts)?;
             }
             Err(Errno::EINTR)

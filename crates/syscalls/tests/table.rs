@@ -6,7 +6,10 @@ use trapline_syscalls::{Status, SyscallTable};
 #[test]
 fn every_registration_names_a_syscall() {
     let (_, unknown) = SyscallTable::build();
-    assert!(unknown.is_empty(), "handlers registered under unknown names: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "handlers registered under unknown names: {unknown:?}"
+    );
 }
 
 #[test]
@@ -17,7 +20,10 @@ fn rows_carry_their_status() {
     assert!(matches!(status(257), Some(Status::Partial(_)))); // openat
     assert_eq!(status(246), Some(Status::Unimplemented)); // kexec_load
     assert!(table.get(400).is_none()); // no such syscall on x86_64
-    assert_eq!(table.entries().count(), trapline_abi::table::x86_64::SYSCALLS.len());
+    assert_eq!(
+        table.entries().count(),
+        trapline_abi::table::x86_64::SYSCALLS.len()
+    );
 }
 
 #[test]

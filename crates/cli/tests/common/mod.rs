@@ -89,8 +89,16 @@ fn collect(mut cmd: Command, stdin: &[u8]) -> Outcome {
     let out = child.wait_with_output().expect("wait");
     let _ = writer.join();
     use std::os::unix::process::ExitStatusExt;
-    let status = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
-    Outcome { stdout: out.stdout, stderr: out.stderr, status, notes: Vec::new() }
+    let status = out
+        .status
+        .code()
+        .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+    Outcome {
+        stdout: out.stdout,
+        stderr: out.stderr,
+        status,
+        notes: Vec::new(),
+    }
 }
 
 pub fn run_native(program: &str, args: &[&str], stdin: &[u8]) -> Outcome {
@@ -123,8 +131,13 @@ pub fn assert_same(program: &str, args: &[&str], stdin: &[u8]) -> Outcome {
         .iter()
         .filter(|n| !n.contains(" killed by SIG") && !EXPECTED_UNIMPLEMENTED.contains(&n.as_str()))
         .collect();
-    assert!(unexpected.is_empty(), "{program} {args:?} met unimplemented syscalls: {unexpected:?}");
-    if (&native.stdout, &native.stderr, native.status) != (&guest.stdout, &guest.stderr, guest.status) {
+    assert!(
+        unexpected.is_empty(),
+        "{program} {args:?} met unimplemented syscalls: {unexpected:?}"
+    );
+    if (&native.stdout, &native.stderr, native.status)
+        != (&guest.stdout, &guest.stderr, guest.status)
+    {
         panic!(
             "{program} {args:?} differs\n--- native (status {}):\n{}\n--- stderr:\n{}\n--- trapline (status {}):\n{}\n--- stderr:\n{}",
             native.status,
@@ -143,8 +156,8 @@ pub struct Scratch(pub PathBuf);
 
 impl Scratch {
     pub fn new(name: &str) -> Scratch {
-        let dir = PathBuf::from("/var/tmp/trapline-tests")
-            .join(format!("{name}-{}", std::process::id()));
+        let dir =
+            PathBuf::from("/var/tmp/trapline-tests").join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create scratch dir");
         Scratch(dir)
@@ -192,7 +205,9 @@ impl Link {
 
 /// Compiles `tests/c/NAME.c` into `dir` and returns the executable's path.
 pub fn compile(dir: &Path, name: &str, link: Link) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c").join(format!("{name}.c"));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/c")
+        .join(format!("{name}.c"));
     let out = dir.join(format!("{name}-{link:?}"));
     let result = Command::new(link.compiler())
         .args(["-O1", "-g0", "-Wall", "-D_GNU_SOURCE"])

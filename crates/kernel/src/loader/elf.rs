@@ -67,7 +67,11 @@ pub fn read(file: &OpenFile, head: &[u8]) -> Result<ElfFile, Errno> {
         Some(p) => Some(read_interp(file, p)?),
         None => None,
     };
-    Ok(ElfFile { header: hdr, phdrs, interp })
+    Ok(ElfFile {
+        header: hdr,
+        phdrs,
+        interp,
+    })
 }
 
 fn read_interp(file: &OpenFile, p: &ProgramHeader) -> Result<Vec<u8>, Errno> {
@@ -97,9 +101,16 @@ fn prot_of(p: &ProgramHeader) -> i32 {
 
 /// Maps every `PT_LOAD` segment of `elf` into `space`.
 pub fn map(space: &mut AddressSpace<'_>, file: &OpenFile, elf: &ElfFile) -> Result<Loaded, Errno> {
-    let loads: Vec<&ProgramHeader> =
-        elf.phdrs.iter().filter(|p| p.p_type == program_header::PT_LOAD).collect();
-    let lo = loads.iter().map(|p| page_down(p.p_vaddr)).min().ok_or(Errno::ENOEXEC)?;
+    let loads: Vec<&ProgramHeader> = elf
+        .phdrs
+        .iter()
+        .filter(|p| p.p_type == program_header::PT_LOAD)
+        .collect();
+    let lo = loads
+        .iter()
+        .map(|p| page_down(p.p_vaddr))
+        .min()
+        .ok_or(Errno::ENOEXEC)?;
     let hi = loads
         .iter()
         .map(|p| p.p_vaddr.checked_add(p.p_memsz).and_then(page_up))
@@ -111,7 +122,11 @@ pub fn map(space: &mut AddressSpace<'_>, file: &OpenFile, elf: &ElfFile) -> Resu
     let base = if elf.header.e_type == header::ET_DYN {
         // Reserve the whole span first so the segments land together, then
         // map each one over the reservation.
-        let hint = if elf.interp.is_some() || lo != 0 { PIE_BASE } else { 0 };
+        let hint = if elf.interp.is_some() || lo != 0 {
+            PIE_BASE
+        } else {
+            0
+        };
         let private = libc::MAP_PRIVATE | libc::MAP_NORESERVE;
         let got = space.map_anon(hint, hi - lo, libc::PROT_NONE, private, VmaKind::Anonymous)?;
         got - lo
@@ -161,7 +176,13 @@ fn map_segment(
         let anon_start = if p.p_filesz > 0 { tail } else { start };
         let anon_end = page_up(mem_end).ok_or(Errno::ENOEXEC)?;
         if anon_end > anon_start {
-            space.map_anon(anon_start, anon_end - anon_start, prot, fixed, VmaKind::Anonymous)?;
+            space.map_anon(
+                anon_start,
+                anon_end - anon_start,
+                prot,
+                fixed,
+                VmaKind::Anonymous,
+            )?;
         }
     }
     Ok(())
@@ -184,7 +205,11 @@ fn zero_tail(space: &mut AddressSpace<'_>, addr: u64, len: usize, prot: i32) -> 
 /// The virtual address of the program headers: `PT_PHDR`, or the load
 /// segment that contains them in the file.
 fn phdr_vaddr(elf: &ElfFile) -> Option<u64> {
-    if let Some(p) = elf.phdrs.iter().find(|p| p.p_type == program_header::PT_PHDR) {
+    if let Some(p) = elf
+        .phdrs
+        .iter()
+        .find(|p| p.p_type == program_header::PT_PHDR)
+    {
         return Some(p.p_vaddr);
     }
     let off = elf.header.e_phoff;

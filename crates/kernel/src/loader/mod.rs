@@ -53,7 +53,11 @@ pub fn load(
     stack_limit: u64,
     args: ExecArgs,
 ) -> Result<Image, Errno> {
-    let ExecArgs { path, mut argv, envp } = args;
+    let ExecArgs {
+        path,
+        mut argv,
+        envp,
+    } = args;
     let execfn = path.clone();
     let mut current = path;
     for _ in 0..=MAX_INTERP_DEPTH {
@@ -111,7 +115,11 @@ fn build_image(
     tracee.get_regs(&mut regs).map_err(|_| Errno::ENOMEM)?;
     let host_auxv = tracee.host_auxv().map_err(|_| Errno::ENOMEM)?;
     let mut map = MemoryMap::default();
-    let mut space = AddressSpace { tracee: &mut tracee, regs: &regs, map: &mut map };
+    let mut space = AddressSpace {
+        tracee: &mut tracee,
+        regs: &regs,
+        map: &mut map,
+    };
 
     let main = elf::map(&mut space, file, exe)?;
     let (entry, interp_base) = match interp {
@@ -132,7 +140,12 @@ fn build_image(
     space.map.brk_start = brk;
     space.map.brk = brk;
     regs.reset_for_exec(entry, sp);
-    Ok(Image { tracee, regs, map, exe: file.path().to_vec() })
+    Ok(Image {
+        tracee,
+        regs,
+        map,
+        exe: file.path().to_vec(),
+    })
 }
 
 impl AddressSpace<'_> {
@@ -200,4 +213,3 @@ pub fn find_in_path(
     }
     Err(err)
 }
-

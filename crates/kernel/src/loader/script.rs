@@ -12,7 +12,10 @@ pub fn parse_shebang(head: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), Errno> {
         None => {
             // No newline in the first 256 bytes: Linux accepts it only if
             // the interpreter name itself ends inside the buffer.
-            let start = body.iter().position(|b| !is_blank(b)).ok_or(Errno::ENOEXEC)?;
+            let start = body
+                .iter()
+                .position(|b| !is_blank(b))
+                .ok_or(Errno::ENOEXEC)?;
             if !body[start..].iter().any(is_blank) {
                 return Err(Errno::ENOEXEC);
             }
@@ -69,7 +72,15 @@ mod tests {
 
     #[test]
     fn argv_puts_the_script_after_the_interpreter() {
-        let argv = interpreter_argv(b"/bin/sh", None, b"./s.sh", vec![b"s.sh".to_vec(), b"x".to_vec()]);
-        assert_eq!(argv, vec![b"/bin/sh".to_vec(), b"./s.sh".to_vec(), b"x".to_vec()]);
+        let argv = interpreter_argv(
+            b"/bin/sh",
+            None,
+            b"./s.sh",
+            vec![b"s.sh".to_vec(), b"x".to_vec()],
+        );
+        assert_eq!(
+            argv,
+            vec![b"/bin/sh".to_vec(), b"./s.sh".to_vec(), b"x".to_vec()]
+        );
     }
 }

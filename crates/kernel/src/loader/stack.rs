@@ -78,7 +78,13 @@ const AT_MINSIGSTKSZ: u64 = 51;
 
 /// Auxv entries whose values point into the stack are filled in by
 /// [`build`]; this lists everything else. `ids` = uid, euid, gid, egid.
-pub fn auxv(main: &Loaded, exe: &ElfFile, interp_base: u64, ids: [u32; 4], host: &[(u64, u64)]) -> Vec<(u64, u64)> {
+pub fn auxv(
+    main: &Loaded,
+    exe: &ElfFile,
+    interp_base: u64,
+    ids: [u32; 4],
+    host: &[(u64, u64)],
+) -> Vec<(u64, u64)> {
     let from_host = |key| host.iter().find(|(k, _)| *k == key).map(|&(_, v)| v);
     let mut v = Vec::new();
     // The vDSO the host mapped into the stub: clock_gettime and friends run
@@ -111,7 +117,12 @@ pub fn auxv(main: &Loaded, exe: &ElfFile, interp_base: u64, ids: [u32; 4], host:
 
 /// Writes the initial stack below `top` and returns the stack pointer
 /// (pointing at argc, 16-byte aligned).
-pub fn build(mem: &impl GuestMemory, top: u64, s: &Strings, mut auxv: Vec<(u64, u64)>) -> Result<u64, Errno> {
+pub fn build(
+    mem: &impl GuestMemory,
+    top: u64,
+    s: &Strings,
+    mut auxv: Vec<(u64, u64)>,
+) -> Result<u64, Errno> {
     // Strings area, built downwards from the top: execfn, envp, argv,
     // platform, random bytes (the same order as Linux).
     let mut area: Vec<u8> = Vec::new();

@@ -68,7 +68,9 @@ fn do_mkdir(task: &Task, dirfd: Fd, pathname: UserAddr, mode: u32) -> SysResult 
     let base = lookup_base(task, dirfd, &path)?;
     let cred = fs_cred(task);
     let fs = lock(&task.process.fs);
-    task.kernel.vfs.mkdir(&fs, base.as_deref(), &path, mode & 0o7777, &cred)?;
+    task.kernel
+        .vfs
+        .mkdir(&fs, base.as_deref(), &path, mode & 0o7777, &cred)?;
     Ok(0)
 }
 
@@ -123,7 +125,14 @@ syscall! {
     }
 }
 
-fn do_rename(task: &Task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
+fn do_rename(
+    task: &Task,
+    olddfd: Fd,
+    oldname: UserAddr,
+    newdfd: Fd,
+    newname: UserAddr,
+    flags: u32,
+) -> SysResult {
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
@@ -133,7 +142,14 @@ fn do_rename(task: &Task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: Us
     let new_base = lookup_base(task, newdfd, &new)?;
     let cred = fs_cred(task);
     let fs = lock(&task.process.fs);
-    task.kernel.vfs.rename(&fs, old_base.as_deref(), &old, new_base.as_deref(), &new, &cred)?;
+    task.kernel.vfs.rename(
+        &fs,
+        old_base.as_deref(),
+        &old,
+        new_base.as_deref(),
+        &new,
+        &cred,
+    )?;
     Ok(0)
 }
 

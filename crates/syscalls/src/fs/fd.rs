@@ -44,7 +44,12 @@ syscall! {
 }
 
 /// The status flags F_SETFL may change (Linux's SETFL_MASK).
-const SETFL_MASK: i32 = libc::O_APPEND | libc::O_NONBLOCK | libc::O_NDELAY | libc::O_DIRECT | libc::O_NOATIME | libc::O_ASYNC;
+const SETFL_MASK: i32 = libc::O_APPEND
+    | libc::O_NONBLOCK
+    | libc::O_NDELAY
+    | libc::O_DIRECT
+    | libc::O_NOATIME
+    | libc::O_ASYNC;
 
 syscall! {
     Partial("record locks (F_SETLK, F_GETLK, F_OFD_*), leases, owners and pipe sizes give EINVAL")

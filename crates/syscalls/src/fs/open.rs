@@ -4,7 +4,8 @@ use super::{fs_cred, lookup_base, nofile, read_path};
 use crate::prelude::*;
 
 /// What open, openat and creat lack.
-const OPEN_NOTE: &str = "O_TMPFILE is refused; files outside /tmp and the kernel's /dev are read-only (EROFS)";
+const OPEN_NOTE: &str =
+    "O_TMPFILE is refused; files outside /tmp and the kernel's /dev are read-only (EROFS)";
 
 /// Opens `path` relative to `dirfd` and installs it as the lowest free fd.
 fn do_open(task: &mut Task, dirfd: Fd, path: UserAddr, flags: i32, mode: u32) -> SysResult {
@@ -13,7 +14,9 @@ fn do_open(task: &mut Task, dirfd: Fd, path: UserAddr, flags: i32, mode: u32) ->
     let cred = fs_cred(task);
     let file = {
         let fs = lock(&task.process.fs);
-        task.kernel.vfs.open(&fs, base.as_deref(), &path, flags, mode & 0o7777, &cred)?
+        task.kernel
+            .vfs
+            .open(&fs, base.as_deref(), &path, flags, mode & 0o7777, &cred)?
     };
     let limit = nofile(task);
     let fd = lock(&task.process.fds).insert(file, flags & libc::O_CLOEXEC != 0, 0, limit)?;

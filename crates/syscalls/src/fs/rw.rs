@@ -45,7 +45,13 @@ fn write_from_guest(
     let mut data = vec![0u8; count.min(READ_CHUNK as u64) as usize];
     while done < count {
         let n = (count - done).min(data.len() as u64) as usize;
-        task.mem().read(buf.0 + done, &mut data[..n]).or_else(|e| if done > 0 { Ok(()) } else { Err(e) })?;
+        task.mem().read(buf.0 + done, &mut data[..n]).or_else(|e| {
+            if done > 0 {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
         match write_from(&data[..n], done) {
             Ok(w) => {
                 done += w as u64;
@@ -116,7 +122,10 @@ fn read_iovecs(task: &Task, iov: UserAddr, iovcnt: i32) -> Result<Vec<Iovec>, Er
     let mut total: u64 = 0;
     for i in 0..n {
         let v: Iovec = read_obj(&mem, iov.0.checked_add(i as u64 * 16).ok_or(Errno::EFAULT)?)?;
-        total = total.checked_add(v.len).filter(|&t| t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
+        total = total
+            .checked_add(v.len)
+            .filter(|&t| t <= i64::MAX as u64)
+            .ok_or(Errno::EINVAL)?;
         out.push(v);
     }
     Ok(out)
@@ -150,7 +159,10 @@ fn gather(task: &Task, iovs: &[Iovec]) -> Result<Vec<u8>, Errno> {
 }
 
 fn iov_total(iovs: &[Iovec]) -> usize {
-    iovs.iter().map(|v| v.len).sum::<u64>().min(READ_CHUNK as u64) as usize
+    iovs.iter()
+        .map(|v| v.len)
+        .sum::<u64>()
+        .min(READ_CHUNK as u64) as usize
 }
 
 syscall! {

@@ -43,7 +43,9 @@ fn stat_at(task: &Task, dirfd: Fd, path: &[u8], flags: i32) -> Result<Stat, Errn
     let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
     let cred = fs_cred(task);
     let fs = lock(&task.process.fs);
-    task.kernel.vfs.stat(&fs, base.as_deref(), path, follow, &cred)
+    task.kernel
+        .vfs
+        .stat(&fs, base.as_deref(), path, follow, &cred)
 }
 
 fn put_stat(task: &Task, buf: UserAddr, s: &Stat) -> SysResult {
@@ -94,7 +96,11 @@ const STATX_MNT_ID: u32 = 0x1000;
 const STATX_RESERVED: u32 = 0x8000_0000;
 
 fn ts(t: &trapline_vfs::Timespec) -> StatxTimestamp {
-    StatxTimestamp { tv_sec: t.sec, tv_nsec: t.nsec as u32, __reserved: 0 }
+    StatxTimestamp {
+        tv_sec: t.sec,
+        tv_nsec: t.nsec as u32,
+        __reserved: 0,
+    }
 }
 
 syscall! {
@@ -152,7 +158,9 @@ fn do_access(task: &Task, dirfd: Fd, filename: UserAddr, mode: i32, flags: i32) 
     }
     let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
     let fs = lock(&task.process.fs);
-    task.kernel.vfs.access(&fs, base.as_deref(), &path, mode, follow, effective, &cred)?;
+    task.kernel
+        .vfs
+        .access(&fs, base.as_deref(), &path, mode, follow, effective, &cred)?;
     Ok(0)
 }
 
@@ -183,7 +191,9 @@ fn do_readlink(task: &Task, dirfd: Fd, path: UserAddr, buf: UserAddr, bufsiz: i3
     let cred = fs_cred(task);
     let target = {
         let fs = lock(&task.process.fs);
-        task.kernel.vfs.readlink(&fs, base.as_deref(), &path, &cred)?
+        task.kernel
+            .vfs
+            .readlink(&fs, base.as_deref(), &path, &cred)?
     };
     let n = target.len().min(bufsiz as usize);
     task.mem().write(buf.0, &target[..n])?;

@@ -27,20 +27,29 @@ fn read_name(task: &Task, addr: UserAddr) -> Result<Vec<u8>, Errno> {
     }
 }
 
-/// Copies a value or list out under the size rules.
-fn put(task: &Task, data: &[u8], buf: UserAddr, size: u64, max: usize) -> SysResult {
+/// Linux's size rules for a value or list of `len` bytes and a buffer of
+/// `size` (capped at `max`): `None` when only the length is asked for.
+fn fit(len: usize, size: u64, max: usize) -> Result<Option<()>, Errno> {
     if size == 0 {
-        return Ok(data.len() as u64);
+        return Ok(None);
     }
     let size = size.min(max as u64) as usize;
-    if data.len() > size {
+    if len > size {
+        // A file system cannot have handed back more than the cap.
         return Err(if size >= max {
             Errno::E2BIG
         } else {
             Errno::ERANGE
         });
     }
-    task.mem().write(buf.0, data)?;
+    Ok(Some(()))
+}
+
+/// Copies a value or list out under the size rules.
+fn put(task: &Task, data: &[u8], buf: UserAddr, size: u64, max: usize) -> SysResult {
+    if fit(data.len(), size, max)?.is_some() {
+        task.mem().write(buf.0, data)?;
+    }
     Ok(data.len() as u64)
 }
 
@@ -227,5 +236,23 @@ syscall! {
         let name = read_name(task, name)?;
         file.removexattr(&name, &fs_cred(task))?;
         Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_rules() {
+        assert_eq!(fit(10, 0, XATTR_SIZE_MAX), Ok(None));
+        assert_eq!(fit(100_000, 0, XATTR_SIZE_MAX), Ok(None));
+        assert_eq!(fit(10, 10, XATTR_SIZE_MAX), Ok(Some(())));
+        assert_eq!(fit(0, 1, XATTR_SIZE_MAX), Ok(Some(())));
+        assert_eq!(fit(10, 9, XATTR_SIZE_MAX), Err(Errno::ERANGE));
+        assert_eq!(fit(70_000, 65_535, XATTR_SIZE_MAX), Err(Errno::ERANGE));
+        assert_eq!(fit(70_000, 65_536, XATTR_SIZE_MAX), Err(Errno::E2BIG));
+        assert_eq!(fit(70_000, u64::MAX, XATTR_LIST_MAX), Err(Errno::E2BIG));
+        assert_eq!(fit(65_536, u64::MAX, XATTR_SIZE_MAX), Ok(Some(())));
     }
 }

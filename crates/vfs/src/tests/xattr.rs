@@ -307,3 +307,46 @@ fn empty_path_forms_and_utimes_rules() {
         Errno::EPERM
     );
 }
+
+#[test]
+fn host_values_and_lists_with_a_root_prefix() {
+    let fx = super::Fixture::new();
+    let file = fx.dir.join("etc/file");
+    let p = CString::new(file.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: NUL-terminated strings and a readable value of that length.
+    let set = unsafe {
+        libc::setxattr(
+            p.as_ptr(),
+            c"user.test".as_ptr(),
+            b"value".as_ptr().cast(),
+            5,
+            0,
+        )
+    };
+    if set != 0 {
+        // The host's temporary directory keeps no user attributes.
+        return;
+    }
+    let r = root();
+    let (vfs, ctx) = (&fx.vfs, &fx.ctx);
+    assert_eq!(
+        vfs.getxattr(ctx, None, b"/etc/file", b"user.test", true, &r),
+        Ok(b"value".to_vec())
+    );
+    assert_eq!(
+        vfs.getxattr(ctx, None, b"/links/abs", b"user.test", true, &r),
+        Ok(b"value".to_vec())
+    );
+    assert_eq!(
+        err(vfs.getxattr(ctx, None, b"/links/abs", b"user.test", false, &r)),
+        Errno::ENODATA
+    );
+    let list = vfs
+        .listxattr(ctx, None, b"/etc/file", true, &r)
+        .expect("list");
+    assert!(list.split(|&b| b == 0).any(|n| n == b"user.test"));
+    let f = fx.open("/etc/file", RD, 0).expect("open");
+    assert_eq!(f.getxattr(b"user.test", &r), Ok(b"value".to_vec()));
+    assert_eq!(f.listxattr(&r), Ok(list));
+    assert_eq!(err(f.setxattr(b"user.test", b"", 0, &r)), Errno::EROFS);
+}
