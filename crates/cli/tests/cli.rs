@@ -223,3 +223,18 @@ fn ctrl_c_interrupts_a_blocking_read() {
     assert!(start.elapsed() < Duration::from_secs(10));
     assert_eq!(out.status.code(), Some(130));
 }
+
+/// Hostile arguments to every syscall Trapline serves: each call answers,
+/// the guest runs to its end, and Trapline never loses it or panics.
+#[test]
+fn hostile_arguments_get_answers() {
+    let dir = Scratch::new("garbage");
+    let exe = compile(&dir.0, "garbage", Link::Static);
+    let out = run_trapline(exe.to_str().unwrap(), &[], b"");
+    let stdout = out.stdout_str();
+    assert_eq!(out.status, 0, "{}\n{}", out.stderr_str(), stdout.lines().last().unwrap_or(""));
+    assert!(stdout.ends_with("done\n"), "{}", stdout.lines().last().unwrap_or(""));
+    assert!(stdout.lines().count() > 1000);
+    let err = out.stderr_str();
+    assert!(!err.contains("panicked") && !err.contains("lost the guest"), "{err}");
+}

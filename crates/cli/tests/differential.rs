@@ -62,3 +62,19 @@ fn tmpfiles_static() {
     diff_c("tmpfiles", Link::Static, &[&tag]);
 }
 differential!(attrs);
+
+/// execve from the guest: errors, then a real exec with argv, envp and fds.
+#[test]
+fn exec_from_the_guest() {
+    for link in [Link::Dynamic, Link::Static, Link::StaticPie, Link::Musl] {
+        let scratch = common::Scratch::new(&format!("exec-{link:?}"));
+        let junk = scratch.path("junk");
+        std::fs::write(&junk, "not a program\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&junk, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let exe = common::compile(&scratch.0, "exec", link);
+        let out = common::assert_same(exe.to_str().unwrap(), &[scratch.0.to_str().unwrap()], b"");
+        assert_eq!(out.status, 9);
+        assert!(out.stdout_str().contains("env=carried"), "{}", out.stdout_str());
+    }
+}

@@ -54,7 +54,10 @@ pub fn run(
                 if let Some(o) = observer.as_deref_mut() {
                     o.enter(task, &call);
                 }
-                let mut result = dispatcher.dispatch(task, &call);
+                let mut result = match dispatch_guarded(dispatcher, task, &call) {
+                    Some(r) => r,
+                    None => break ExitStatus::Signaled(libc::SIGKILL),
+                };
                 // A host call the handler blocked in was interrupted by a
                 // signal for Trapline alone: the guest never sees it, the
                 // call starts again (Linux's ERESTARTNOINTR, in effect).
@@ -92,6 +95,25 @@ pub fn run(
         o.ended(task, status);
     }
     status
+}
+
+/// Runs one handler. A handler must never panic on guest input; if one
+/// does anyway (a Trapline bug), the guest is stopped with a clear message
+/// and the kernel keeps its state, instead of the whole run unwinding.
+fn dispatch_guarded(dispatcher: &dyn Dispatcher, task: &mut Task, call: &SyscallArgs) -> Option<SysResult> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatcher.dispatch(task, call)));
+    match result {
+        Ok(r) => Some(r),
+        Err(_) => {
+            let name = trapline_abi::table::x86_64_by_nr(call.nr).map_or("unknown", |d| d.name);
+            task.kernel.note(&format!(
+                "trapline: internal error while serving {name} (nr {}); the guest was stopped. Please report this bug.",
+                call.nr
+            ));
+            task.tracee.kill();
+            None
+        }
+    }
 }
 
 /// Decides what a host signal that reached the guest does: dropped when the

@@ -95,7 +95,7 @@ syscall! {
         // Linux: the buffer must hold nr_cpu_ids bits and be a whole number
         // of longs; it copies cpumask_size() bytes.
         let size = ncpus.div_ceil(64) * 8;
-        if len * 8 < ncpus || !len.is_multiple_of(8) {
+        if len.saturating_mul(8) < ncpus || !len.is_multiple_of(8) {
             return Err(Errno::EINVAL);
         }
         let mut bytes = vec![0u8; size];

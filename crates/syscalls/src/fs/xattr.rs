@@ -47,7 +47,7 @@ fn fit(len: usize, size: u64, max: usize) -> Result<Option<()>, Errno> {
 
 /// Copies a value or list out under the size rules.
 fn put(task: &Task, data: &[u8], buf: UserAddr, size: u64, max: usize) -> SysResult {
-    if fit(data.len(), size, max)?.is_some() {
+    if fit(data.len(), size, max)?.is_some() && !data.is_empty() {
         task.mem().write(buf.0, data)?;
     }
     Ok(data.len() as u64)
