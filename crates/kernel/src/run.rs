@@ -82,6 +82,9 @@ pub fn run(
                 }
             }
             Stop::Signal(sig) => deliver = signal_action(task, sig),
+            // A stray event stop (e.g. the first stop of an adopted
+            // tracee): nothing to do but resume.
+            Stop::Event(_) => {}
             Stop::Exited(code) => break ExitStatus::Code(code),
             Stop::Killed(sig) => break ExitStatus::Signaled(sig),
         }

@@ -18,7 +18,7 @@ pub mod regs;
 pub mod stub;
 
 pub use memory::{GuestMemory, ProcessMemory};
-pub use ptrace::{Stop, Tracee};
+pub use ptrace::{ForkKind, Stop, Tracee};
 pub use regs::{Regs, SyscallArgs};
 
 /// A failure of the host machinery (not of the guest).

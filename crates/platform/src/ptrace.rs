@@ -26,6 +26,18 @@ pub enum Stop {
     Exited(i32),
     /// The host process was killed by this signal.
     Killed(i32),
+    /// A ptrace event stop (`PTRACE_EVENT_*`), e.g. a fork the kernel
+    /// injected, or the stop of a freshly adopted tracee.
+    Event(i32),
+}
+
+/// How an injected fork shares the address space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForkKind {
+    /// A copy-on-write copy (fork).
+    Copy,
+    /// The same address space (vfork, `CLONE_VM` without a thread).
+    SharedMemory,
 }
 
 /// One guest thread, stopped or running, traced by the calling host thread.
@@ -104,13 +116,85 @@ impl Tracee {
                 )))
             }
         }
-        let opts = libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL;
         // SAFETY: pid is our stopped tracee; SETOPTIONS takes the options in data.
         check(
-            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, opts as libc::c_long) },
+            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, OPTIONS as libc::c_long) },
             "PTRACE_SETOPTIONS",
         )?;
         Ok(tracee)
+    }
+
+    /// Takes over a host process another tracer thread handed over with
+    /// [`Tracee::fork`] (detached, stopped): seizes it from the calling
+    /// thread, which becomes its only tracer, and waits for its stop. Its
+    /// registers must be set before it runs (`switch` writes them).
+    pub fn adopt(host_pid: i32) -> Result<Tracee> {
+        // SAFETY: SEIZE of our own (stopped) descendant with our options.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_SEIZE, host_pid, 0, OPTIONS as libc::c_long) },
+            "PTRACE_SEIZE",
+        )?;
+        let mut tracee = Tracee {
+            pid: host_pid,
+            clobbered: true,
+            pending: Vec::new(),
+            alive: true,
+            _not_send: PhantomData,
+        };
+        // The seized process is in a group-stop: it reports a
+        // PTRACE_EVENT_STOP trap.
+        match tracee.wait()? {
+            Stop::Event(_) | Stop::Signal(_) => Ok(tracee),
+            other => Err(PlatformError::Unexpected(format!("adopted process did not stop: {other:?}"))),
+        }
+    }
+
+    /// Makes the guest's host process fork (injected, with the kernel's
+    /// flags) and hands the new host process over, detached and stopped,
+    /// for another host thread to [`adopt`](Tracee::adopt). Returns its host
+    /// pid. The child's registers are whatever the host left; the adopter
+    /// sets the guest's.
+    pub fn fork(&mut self, regs: &Regs, kind: ForkKind) -> Result<i32> {
+        let (nr, args): (i64, [u64; 2]) = match kind {
+            ForkKind::Copy => (libc::SYS_fork, [0, 0]),
+            ForkKind::SharedMemory => {
+                (libc::SYS_clone, [(libc::CLONE_VM | libc::SIGCHLD) as u64, 0])
+            }
+        };
+        let mut child = None;
+        let ret = self.inject_with(regs, nr, &args, &mut |tracee, event| {
+            if matches!(event, libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE) {
+                child = Some(tracee.event_message()? as i32);
+            }
+            Ok(())
+        })?;
+        let child = match child {
+            Some(c) => c,
+            None => {
+                return Err(PlatformError::Unexpected(format!("injected fork returned {ret} without a fork event")))
+            }
+        };
+        // The new process starts traced by this thread, stopped with
+        // SIGSTOP; detach it so that it stays stopped for its adopter.
+        let mut status = 0;
+        // SAFETY: waiting for our auto-attached tracee.
+        unsafe { libc::waitpid(child, &mut status, libc::__WALL) };
+        // SAFETY: child is our stopped tracee; SIGSTOP keeps it stopped.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, libc::SIGSTOP as libc::c_long) },
+            "PTRACE_DETACH",
+        )?;
+        Ok(child)
+    }
+
+    fn event_message(&self) -> Result<u64> {
+        let mut msg: libc::c_ulong = 0;
+        // SAFETY: msg is a valid out-pointer.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_GETEVENTMSG, self.pid, 0, &mut msg as *mut _) },
+            "PTRACE_GETEVENTMSG",
+        )?;
+        Ok(msg)
     }
 
     /// The host pid of this guest thread (never shown to the guest).
@@ -198,8 +282,11 @@ impl Tracee {
         }
         Ok(if libc::WIFSTOPPED(status) {
             let sig = libc::WSTOPSIG(status);
+            let event = status >> 16;
             if sig == libc::SIGTRAP | 0x80 {
                 Stop::Syscall
+            } else if event != 0 {
+                Stop::Event(event)
             } else {
                 Stop::Signal(sig)
             }
@@ -220,6 +307,20 @@ impl Tracee {
     /// host acts on a guest (map memory, ...), never by running the guest's
     /// own call.
     pub fn inject(&mut self, regs: &Regs, nr: i64, args: &[u64]) -> Result<i64> {
+        self.inject_with(regs, nr, args, &mut |_, event| {
+            Err(PlatformError::Unexpected(format!("ptrace event {event} while injecting syscall {nr}")))
+        })
+    }
+
+    /// [`inject`](Tracee::inject), with `on_event` called for each ptrace
+    /// event stop on the way (a fork's).
+    fn inject_with(
+        &mut self,
+        regs: &Regs,
+        nr: i64,
+        args: &[u64],
+        on_event: &mut dyn FnMut(&Tracee, i32) -> Result<()>,
+    ) -> Result<i64> {
         let mut raw = regs.raw;
         raw.rip = STUB_TRAMPOLINE;
         raw.rax = nr as u64;
@@ -251,6 +352,10 @@ impl Tracee {
                 Stop::Signal(sig) => {
                     // Not ours to deliver now: the kernel decides later.
                     self.pending.push(sig);
+                    signal = 0;
+                }
+                Stop::Event(event) => {
+                    on_event(self, event)?;
                     signal = 0;
                 }
                 Stop::Syscall => {
@@ -345,6 +450,15 @@ impl Drop for Tracee {
         self.kill();
     }
 }
+
+/// The ptrace options of every tracee: syscall stops marked, guests killed
+/// with Trapline, and forks the kernel injects reported (the child is then
+/// handed to its own tracer thread).
+const OPTIONS: i32 = libc::PTRACE_O_TRACESYSGOOD
+    | libc::PTRACE_O_EXITKILL
+    | libc::PTRACE_O_TRACEFORK
+    | libc::PTRACE_O_TRACEVFORK
+    | libc::PTRACE_O_TRACECLONE;
 
 fn is_fault(sig: i32) -> bool {
     matches!(
