@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use trapline_kernel::creds::Credentials;
 use trapline_kernel::loader::{self, ExecArgs};
@@ -16,7 +16,7 @@ use trapline_kernel::{run as run_loop, Errno, ExitStatus, Kernel, Process, Sysca
 use trapline_platform::cpu;
 use trapline_platform::stub::StubImage;
 use trapline_syscalls::SyscallTable;
-use trapline_vfs::{FdTable, FsContext, Vfs};
+use trapline_vfs::{FdTable, FsContext, ProcSource, Vfs};
 
 use crate::trace::TraceObserver;
 
@@ -52,6 +52,8 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         Err(e) => return fail(&format!("cannot prepare the guest stub: {e}"), 1),
     };
     let kernel = Arc::new(Kernel::new(vfs.clone(), stub));
+    let proc_source: Weak<Kernel> = Arc::downgrade(&kernel);
+    vfs.set_proc_source(proc_source as Weak<dyn ProcSource>);
     let (table, unknown) = SyscallTable::build();
     debug_assert!(
         unknown.is_empty(),
@@ -70,8 +72,10 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     let mut fs_context = FsContext::new(&vfs);
     fs_context.set_umask(host_umask());
 
+    let pid = kernel.alloc_pid();
+    fs_context.set_pid(pid);
     let process = Arc::new(Process {
-        pid: kernel.alloc_pid(),
+        pid,
         ppid: 0,
         pgid: 1,
         sid: 1,
@@ -82,7 +86,11 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         rlimits: Mutex::new(rlimits),
         signals: Mutex::new(SignalActions::default()),
         exe: Mutex::new(Vec::new()),
+        cmdline: Mutex::new(Vec::new()),
+        environ: Mutex::new(Vec::new()),
+        comm: Mutex::new(Vec::new()),
     });
+    kernel.register_process(&process);
 
     let argv: Vec<Vec<u8>> = program.iter().map(|a| a.as_bytes().to_vec()).collect();
     let envp: Vec<Vec<u8>> = std::env::vars_os()

@@ -78,3 +78,4 @@ fn exec_from_the_guest() {
         assert!(out.stdout_str().contains("env=carried"), "{}", out.stdout_str());
     }
 }
+

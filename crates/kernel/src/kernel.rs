@@ -1,12 +1,22 @@
 //! The state shared by every task of one Trapline run.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use trapline_platform::stub::StubImage;
-use trapline_vfs::Vfs;
+use trapline_vfs::{FsView, Vfs};
+
+use crate::process::{lock, Process};
+
+/// A live process as /proc finds it.
+pub(crate) struct Registered {
+    pub process: Weak<Process>,
+    /// Its file-system context as /proc reads it, without the context's
+    /// own lock (see `trapline_vfs::FsView`).
+    pub fs: FsView,
+}
 
 /// One Trapline kernel instance.
 pub struct Kernel {
@@ -19,6 +29,8 @@ pub struct Kernel {
     /// before it pins its threads).
     pub cpus: Vec<usize>,
     next_pid: AtomicI32,
+    /// The live processes by virtual pid, for /proc (see `procfs`).
+    pub(crate) processes: Mutex<BTreeMap<i32, Registered>>,
     /// Unimplemented syscall numbers already reported to the user.
     reported: Mutex<HashSet<u64>>,
     /// Where "unimplemented syscall" notes go (stderr, or the trace file).
@@ -33,6 +45,7 @@ impl Kernel {
             boot_time: Instant::now(),
             cpus: trapline_platform::cpu::allowed_cpus(),
             next_pid: AtomicI32::new(1),
+            processes: Mutex::new(BTreeMap::new()),
             reported: Mutex::new(HashSet::new()),
             notes: Mutex::new(Box::new(std::io::stderr())),
         }
@@ -50,12 +63,38 @@ impl Kernel {
         self.next_pid.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Makes a new process visible in /proc (as `/proc/PID`). Call it once
+    /// the process exists, without holding its `fs` lock; a process that is
+    /// dropped disappears by itself. Register again after replacing the
+    /// process's whole `FsContext`.
+    pub fn register_process(&self, process: &Arc<Process>) {
+        let fs = lock(&process.fs).view();
+        lock(&self.processes).insert(
+            process.pid,
+            Registered {
+                process: Arc::downgrade(process),
+                fs,
+            },
+        );
+    }
+
+    /// Removes a process from /proc (when it is reaped).
+    pub fn unregister_process(&self, pid: i32) {
+        lock(&self.processes).remove(&pid);
+    }
+
     /// Tells the user, once per syscall number, that the guest called
     /// something Trapline does not implement.
     pub fn report_unimplemented(&self, nr: u64, name: &str) {
-        let first = self.reported.lock().map(|mut s| s.insert(nr)).unwrap_or(false);
+        let first = self
+            .reported
+            .lock()
+            .map(|mut s| s.insert(nr))
+            .unwrap_or(false);
         if first {
-            self.note(&format!("trapline: unimplemented syscall {name} (nr {nr}) returned ENOSYS"));
+            self.note(&format!(
+                "trapline: unimplemented syscall {name} (nr {nr}) returned ENOSYS"
+            ));
         }
     }
 

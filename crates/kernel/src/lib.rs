@@ -10,6 +10,7 @@ pub mod kernel;
 pub mod loader;
 pub mod mm;
 pub mod process;
+pub mod procfs;
 pub mod rlimit;
 pub mod run;
 pub mod signal;

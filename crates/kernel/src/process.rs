@@ -24,6 +24,15 @@ pub struct Process {
     pub signals: Mutex<SignalActions>,
     /// The guest path of the running executable (for /proc/self/exe).
     pub exe: Mutex<Vec<u8>>,
+    /// argv of the last exec, each string followed by a NUL
+    /// (/proc/PID/cmdline).
+    pub cmdline: Mutex<Vec<u8>>,
+    /// envp of the last exec, each string followed by a NUL
+    /// (/proc/PID/environ).
+    pub environ: Mutex<Vec<u8>>,
+    /// The main thread's name (/proc/PID/comm); the copy of its task's
+    /// `prctl.comm` that /proc can reach.
+    pub comm: Mutex<Vec<u8>>,
 }
 
 /// Locks a mutex, recovering the data if another thread panicked with it

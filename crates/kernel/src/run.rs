@@ -1,10 +1,14 @@
 //! The run loop: runs one task from stop to stop until it exits.
 
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
 use trapline_platform::{Stop, SyscallArgs};
 
-use crate::process::lock;
+use crate::process::{lock, Process};
 use crate::signal;
-use crate::task::Task;
+use crate::task::{guest_signal_pending, Task};
 use crate::{Errno, SysResult};
 
 /// How a guest process ended.
@@ -38,6 +42,11 @@ pub fn run(
     dispatcher: &dyn Dispatcher,
     mut observer: Option<&mut dyn SyscallObserver>,
 ) -> ExitStatus {
+    // Blocking waits in the vfs (pipes) end with EINTR when a signal for
+    // this guest arrives; they ask through this hook. The host process
+    // behind the task changes at exec, hence the cell.
+    let host_pid = Rc::new(Cell::new(task.tracee.host_pid()));
+    let _hook = InterruptHook::install(host_pid.clone(), task.process.clone());
     let mut deliver = 0;
     let status = loop {
         let stop = match task.tracee.switch(&mut task.regs, deliver) {
@@ -50,6 +59,7 @@ pub fn run(
         deliver = 0;
         match stop {
             Stop::Syscall => {
+                host_pid.set(task.tracee.host_pid());
                 let call = task.regs.syscall();
                 if let Some(o) = observer.as_deref_mut() {
                     o.enter(task, &call);
@@ -98,6 +108,25 @@ pub fn run(
         o.ended(task, status);
     }
     status
+}
+
+/// The interruption check of the host thread serving a task, removed when
+/// the task's run ends.
+struct InterruptHook;
+
+impl InterruptHook {
+    fn install(host_pid: Rc<Cell<i32>>, process: Arc<Process>) -> InterruptHook {
+        trapline_vfs::blocking::set_interrupt_check(Box::new(move || {
+            guest_signal_pending(host_pid.get(), &process)
+        }));
+        InterruptHook
+    }
+}
+
+impl Drop for InterruptHook {
+    fn drop(&mut self) {
+        trapline_vfs::blocking::clear_interrupt_check();
+    }
 }
 
 /// Runs one handler. A handler must never panic on guest input; if one

@@ -42,7 +42,8 @@ pub struct PrctlState {
 }
 
 impl PrctlState {
-    /// The state of a thread that just exec'd `exe` (comm is its basename).
+    /// The state of a thread that just exec'd `exe`, the path as given to
+    /// exec (comm is its basename).
     pub fn after_exec(exe: &[u8], previous: &PrctlState) -> PrctlState {
         let base = exe.rsplit(|&b| b == b'/').next().unwrap_or(exe);
         PrctlState {
@@ -53,24 +54,51 @@ impl PrctlState {
     }
 }
 
+/// Whether a host signal that the guest does not ignore is queued for
+/// `host_pid`, the host process behind a thread of `process`. What
+/// `Task::interrupted` answers, without the `Task`: the vfs's blocking waits
+/// ask it through the hook the run loop installs
+/// (`trapline_vfs::blocking::set_interrupt_check`).
+pub fn guest_signal_pending(host_pid: i32, process: &Process) -> bool {
+    let pending = host_pending_signals(host_pid);
+    if pending == 0 {
+        return false;
+    }
+    let actions = crate::process::lock(&process.signals);
+    (1..=64).any(|sig: usize| {
+        pending & (1 << (sig - 1)) != 0
+            && actions.get(sig).is_some_and(|a| {
+                a.handler != crate::signal::SIG_IGN
+                    && !(a.handler == crate::signal::SIG_DFL
+                        && crate::signal::default_is_ignore(sig as i32))
+            })
+    })
+}
+
+/// The host signals queued for `host_pid` (bit N-1 for signal N),
+/// thread-directed and process-directed, from /proc: what
+/// `Tracee::pending_host_signals` reads, by pid, so that any code on the
+/// task's host thread can ask.
+fn host_pending_signals(host_pid: i32) -> u64 {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{host_pid}/status")) else {
+        return 0;
+    };
+    status
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("SigPnd:")
+                .or_else(|| l.strip_prefix("ShdPnd:"))
+        })
+        .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .fold(0, |a, b| a | b)
+}
+
 impl Task {
     /// Whether a host signal is waiting for this guest thread that the
     /// guest does not ignore: a blocking call must then end with EINTR so
     /// the signal takes effect (Ctrl-C during a sleep or a terminal read).
     pub fn interrupted(&self) -> bool {
-        let pending = self.tracee.pending_host_signals();
-        if pending == 0 {
-            return false;
-        }
-        let actions = crate::process::lock(&self.process.signals);
-        (1..=64).any(|sig: usize| {
-            pending & (1 << (sig - 1)) != 0
-                && actions.get(sig).is_some_and(|a| {
-                    a.handler != crate::signal::SIG_IGN
-                        && !(a.handler == crate::signal::SIG_DFL
-                            && crate::signal::default_is_ignore(sig as i32))
-                })
-        })
+        guest_signal_pending(self.tracee.host_pid(), &self.process)
     }
 
     /// Sleeps for `d` in the kernel on behalf of the guest. Ends early, with
@@ -119,7 +147,10 @@ impl Task {
     ) -> Task {
         *crate::process::lock(&process.mm) = image.map;
         *crate::process::lock(&process.exe) = image.exe;
-        let exe = crate::process::lock(&process.exe).clone();
+        *crate::process::lock(&process.cmdline) = image.cmdline;
+        *crate::process::lock(&process.environ) = image.environ;
+        let prctl = PrctlState::after_exec(&image.execfn, &PrctlState::default());
+        *crate::process::lock(&process.comm) = prctl.comm.clone();
         Task {
             tid: process.pid,
             process,
@@ -130,7 +161,7 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             exit: None,
-            prctl: PrctlState::after_exec(&exe, &PrctlState::default()),
+            prctl,
         }
     }
 }

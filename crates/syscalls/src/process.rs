@@ -299,6 +299,9 @@ syscall! {
                     e => Err(e),
                 })?;
                 task.prctl.comm = s.into_iter().take(15).collect();
+                if task.tid == task.process.pid {
+                    *lock(&task.process.comm) = task.prctl.comm.clone();
+                }
                 Ok(0)
             }
             PR_GET_NAME => {

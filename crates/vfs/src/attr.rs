@@ -1,6 +1,6 @@
 //! Changing attributes: mode, owner, times, size. Only tmpfs nodes can be
 //! changed; host nodes are read-only (`EROFS`) and the kernel's device
-//! nodes are fixed (`EPERM`).
+//! and `/proc` nodes are fixed (`EPERM`).
 
 use crate::cred::{self, Cred, MAY_WRITE};
 use crate::file::OpenFile;
@@ -27,7 +27,7 @@ fn changeable(loc: &Location) -> VfsResult<&std::sync::Arc<Inode>> {
     match &loc.node {
         Node::Tmpfs(i) => Ok(i),
         Node::Host(_) => Err(Errno::EROFS),
-        Node::Dev(_) => Err(Errno::EPERM),
+        Node::Dev(_) | Node::Proc(_) => Err(Errno::EPERM),
     }
 }
 

@@ -540,11 +540,23 @@ impl FileOps for HostDir {
 /// Wraps one of the host's stdio fds (dup'd by the caller) as an open
 /// file: reads and writes go to the host fd (its own offset, shared with
 /// the host processes that share it), `fstat` is the host's, terminals
-/// answer `TCGETS`/`TIOCGWINSZ`.
+/// answer `TCGETS`/`TIOCGWINSZ`. Its name (`/proc/PID/fd/N`, `ttyname`) is
+/// the host's (`/dev/pts/3`, `pipe:[1234]`, a path), as the same program
+/// run natively would see it; `path` is the fallback.
 pub fn host_stdio(fd: OwnedFd, flags: i32, path: Vec<u8>) -> Arc<OpenFile> {
     let seekable = match fstat(fd.as_fd()) {
         Ok(st) => matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFBLK),
         Err(_) => false,
+    };
+    let proc_link = HostNode {
+        rel: format!("/proc/self/fd/{}", fd.as_raw_fd()).into_bytes(),
+        // SAFETY: an all-zero `stat` is a valid value of this C struct;
+        // `readlink` does not look at it.
+        st: unsafe { std::mem::zeroed() },
+    };
+    let path = match HostFs::new(b"/").readlink(&proc_link) {
+        Ok(name) if !name.is_empty() => name,
+        _ => path,
     };
     OpenFile::from_ops(Arc::new(HostFile::new(fd, seekable, true)), flags, path)
 }

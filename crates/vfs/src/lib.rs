@@ -1,13 +1,15 @@
 //! The file systems a guest sees: the mount tree and the path walk, open
 //! file descriptions and fd tables, and the file systems themselves — the
-//! host's root (read-only passthrough), a private tmpfs on `/tmp`, and the
-//! kernel's own devices (`/dev/null`, `/dev/zero`, `/dev/full`,
-//! `/dev/random`, `/dev/urandom`).
+//! host's root (read-only passthrough), a private tmpfs on `/tmp`, `/proc`
+//! (the kernel's processes, through `ProcSource`, and a few system-wide
+//! files of the host's), and the kernel's own devices (`/dev/null`,
+//! `/dev/zero`, `/dev/full`, `/dev/random`, `/dev/urandom`).
 //!
 //! This crate knows nothing of the syscall ABI: handlers decode arguments
 //! and call `Vfs`, `OpenFile` and `FdTable`; errors are Linux errnos.
 
 mod attr;
+pub mod blocking;
 mod cred;
 mod dev;
 mod fd_table;
@@ -18,6 +20,8 @@ mod mount;
 mod namespace;
 mod node;
 mod path;
+mod pipe;
+mod proc;
 mod stat;
 mod statfs;
 mod tmpfs;
@@ -33,8 +37,10 @@ pub use attr::TimeUpdate;
 pub use cred::{Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
 pub use fd_table::FdTable;
 pub use file::{generic_seek, DirEntry, FileOps, OpenFile};
-pub use fs_context::FsContext;
+pub use fs_context::{FsContext, FsView};
 pub use host::host_stdio;
+pub use pipe::{new_pipe, pipe_of, Pipe, PipeEnd, PIPE_BUF, PIPE_DEF_SIZE, PIPE_MAX_SIZE};
+pub use proc::{ProcFd, ProcInfo, ProcSource, PROC_SUPER_MAGIC};
 pub use stat::{dtype_of_mode, Stat, Timespec};
 pub use statfs::{
     StatFs, ANON_INODE_FS_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC, ST_RDONLY, ST_RELATIME, ST_VALID,

@@ -1,7 +1,7 @@
 //! Mounts and locations in the mount tree.
 //!
-//! The mount table is small: the host root, a tmpfs on `/tmp`, and one
-//! mount per kernel device file over `/dev/null` and friends. A mount sits
+//! The mount table is small: the host root, a tmpfs on `/tmp`, `/proc`,
+//! and one mount per kernel device file over `/dev/null` and friends. A mount sits
 //! on a name in a directory of its parent mount; the path walk crosses
 //! into it component by component, and `..` from a mount's root goes back
 //! to the directory holding the mount point.
@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::host::HostFs;
 use crate::node::Node;
+use crate::proc::ProcFs;
 use crate::tmpfs::Tmpfs;
 use crate::{Errno, VfsResult};
 
@@ -19,6 +20,8 @@ pub(crate) enum FsKind {
     Tmpfs(Arc<Tmpfs>),
     /// One of the kernel's device files.
     Dev,
+    /// `/proc`.
+    Proc(Arc<ProcFs>),
 }
 
 pub(crate) struct Mount {
@@ -42,6 +45,13 @@ impl Mount {
     pub fn tmpfs(&self) -> VfsResult<&Tmpfs> {
         match &self.fs {
             FsKind::Tmpfs(t) => Ok(t),
+            _ => Err(Errno::EIO),
+        }
+    }
+
+    pub fn proc(&self) -> VfsResult<&Arc<ProcFs>> {
+        match &self.fs {
+            FsKind::Proc(p) => Ok(p),
             _ => Err(Errno::EIO),
         }
     }

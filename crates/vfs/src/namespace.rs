@@ -30,11 +30,17 @@ impl Vfs {
     }
 
     /// The tmpfs directory `p` is in, or the errno for a host/device dir.
-    fn tmpfs_dir<'a>(&self, dir: &'a Location) -> VfsResult<&'a Arc<Inode>> {
+    /// Removing or renaming a name of `/proc` is `EPERM` as on Linux
+    /// (`ENOENT` if there is no such name).
+    fn tmpfs_dir<'a>(&self, dir: &'a Location, name: &[u8]) -> VfsResult<&'a Arc<Inode>> {
         match &dir.node {
             Node::Tmpfs(i) => Ok(i),
             Node::Host(_) => Err(Errno::EROFS),
             Node::Dev(_) => Err(Errno::ENOTDIR),
+            Node::Proc(_) => Err(match self.child(dir, name) {
+                Ok(_) => Errno::EPERM,
+                Err(e) => e,
+            }),
         }
     }
 
@@ -62,6 +68,7 @@ impl Vfs {
             }
             Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Dev(_) => Err(Errno::ENOTDIR),
+            Node::Proc(_) => Err(self.exists_or(&p, name, Errno::ENOENT)),
         }
     }
 
@@ -96,6 +103,7 @@ impl Vfs {
                 .map(drop),
             Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Dev(_) => Err(Errno::ENOTDIR),
+            Node::Proc(_) => Err(self.exists_or(&p, name, Errno::ENOENT)),
         }
     }
 
@@ -136,6 +144,7 @@ impl Vfs {
             Node::Tmpfs(dir) => dir,
             Node::Host(_) => return Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Dev(_) => return Err(Errno::ENOTDIR),
+            Node::Proc(_) => return Err(self.exists_or(&p, name, Errno::ENOENT)),
         };
         if self.child(&p.dir, name).is_ok() {
             return Err(Errno::EEXIST);
@@ -161,7 +170,7 @@ impl Vfs {
         let Last::Name(name) = &p.last else {
             return Err(Errno::EISDIR);
         };
-        let dir = self.tmpfs_dir(&p.dir)?;
+        let dir = self.tmpfs_dir(&p.dir, name)?;
         p.dir.mount.tmpfs()?.unlink(dir, name, p.trailing, cred)
     }
 
@@ -180,7 +189,7 @@ impl Vfs {
             Last::DotDot => return Err(Errno::ENOTEMPTY),
             Last::Root => return Err(Errno::EBUSY),
         };
-        let dir = self.tmpfs_dir(&p.dir)?;
+        let dir = self.tmpfs_dir(&p.dir, name)?;
         p.dir.mount.tmpfs()?.rmdir(dir, name, cred)
     }
 
@@ -228,8 +237,8 @@ impl Vfs {
         let Last::Name(nname) = &np.last else {
             return Err(Errno::EBUSY);
         };
-        let odir = self.tmpfs_dir(&op.dir)?;
-        let ndir = self.tmpfs_dir(&np.dir)?;
+        let odir = self.tmpfs_dir(&op.dir, oname)?;
+        let ndir = self.tmpfs_dir(&np.dir, nname)?;
         let noreplace = flags & RENAME_NOREPLACE != 0;
         op.dir.mount.tmpfs()?.rename(
             odir,

@@ -7,6 +7,7 @@ use crate::dev::DevKind;
 use crate::file::FileOps;
 use crate::host::HostNode;
 use crate::mount::Location;
+use crate::proc::ProcNode;
 use crate::stat::Stat;
 use crate::tmpfs::Inode;
 use crate::VfsResult;
@@ -16,6 +17,7 @@ pub(crate) enum Node {
     Host(HostNode),
     Tmpfs(Arc<Inode>),
     Dev(DevKind),
+    Proc(ProcNode),
 }
 
 impl Node {
@@ -33,6 +35,7 @@ impl Node {
             },
             Node::Tmpfs(i) => i.owner(),
             Node::Dev(d) => d.owner(),
+            Node::Proc(p) => p.owner(),
         }
     }
 
@@ -54,6 +57,7 @@ impl Node {
             (Node::Host(a), Node::Host(b)) => a.rel == b.rel,
             (Node::Tmpfs(a), Node::Tmpfs(b)) => Arc::ptr_eq(a, b),
             (Node::Dev(a), Node::Dev(b)) => a == b,
+            (Node::Proc(a), Node::Proc(b)) => a.same(b),
             _ => false,
         }
     }
@@ -69,6 +73,7 @@ impl Node {
             ),
             Node::Tmpfs(i) => i.push_components(out),
             Node::Dev(_) => {}
+            Node::Proc(p) => p.push_components(out),
         }
     }
 
@@ -78,6 +83,7 @@ impl Node {
             Node::Host(h) => Stat::from_host(&h.st),
             Node::Tmpfs(i) => i.stat(),
             Node::Dev(d) => d.stat(),
+            Node::Proc(p) => p.stat(),
         }
     }
 }

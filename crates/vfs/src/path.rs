@@ -111,6 +111,7 @@ impl Vfs {
             Node::Host(h) => Node::Host(dir.mount.host()?.child(h, name)?),
             Node::Tmpfs(i) => Node::Tmpfs(i.lookup(name)?),
             Node::Dev(_) => return Err(Errno::ENOTDIR),
+            Node::Proc(p) => Node::Proc(dir.mount.proc()?.child(p, name)?),
         };
         Ok(Location {
             mount: dir.mount.clone(),
@@ -134,6 +135,7 @@ impl Vfs {
             Node::Host(h) => Node::Host(dir.mount.host()?.parent(h)?),
             Node::Tmpfs(i) => Node::Tmpfs(i.parent()),
             Node::Dev(_) => return Ok(dir.clone()),
+            Node::Proc(p) => Node::Proc(dir.mount.proc()?.parent(p)?),
         };
         Ok(Location {
             mount: dir.mount.clone(),
@@ -141,11 +143,18 @@ impl Vfs {
         })
     }
 
-    /// The target of a symlink.
-    pub(crate) fn readlink_loc(&self, link: &Location) -> VfsResult<Vec<u8>> {
+    /// The target of a symlink (`/proc/self` depends on who asks, and
+    /// `/proc/PID/exe` on whether the caller may look).
+    pub(crate) fn readlink_loc(
+        &self,
+        ctx: &FsContext,
+        link: &Location,
+        cred: &Cred,
+    ) -> VfsResult<Vec<u8>> {
         match &link.node {
             Node::Host(h) if link.node.is_symlink() => link.mount.host()?.readlink(h),
             Node::Tmpfs(i) => i.readlink(),
+            Node::Proc(p) if link.node.is_symlink() => link.mount.proc()?.readlink(p, ctx, cred),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -159,7 +168,7 @@ impl Vfs {
         cred: &Cred,
         depth: &mut u32,
     ) -> VfsResult<Found> {
-        let (start, target) = self.link_start(ctx, dir, link, depth)?;
+        let (start, target) = self.link_start(ctx, dir, link, cred, depth)?;
         self.lookup_at(ctx, start, &target, true, cred, depth)
     }
 
@@ -170,13 +179,14 @@ impl Vfs {
         ctx: &FsContext,
         dir: &Location,
         link: &Location,
+        cred: &Cred,
         depth: &mut u32,
     ) -> VfsResult<(Location, Vec<u8>)> {
         *depth += 1;
         if *depth > MAX_SYMLINKS {
             return Err(Errno::ELOOP);
         }
-        let target = self.readlink_loc(link)?;
+        let target = self.readlink_loc(ctx, link, cred)?;
         let start = if target.first() == Some(&b'/') {
             ctx.root.clone()
         } else {

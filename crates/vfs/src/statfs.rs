@@ -180,6 +180,7 @@ fn statfs_loc(loc: &Location) -> VfsResult<StatFs> {
             Ok(st)
         }
         (FsKind::Tmpfs(fs), _) => Ok(tmpfs_statfs(fs)),
+        (FsKind::Proc(_), _) => Ok(crate::proc::proc_statfs()),
         // The kernel's devices sit on the host's /dev: report it (they are
         // writable, so no ST_RDONLY).
         (FsKind::Dev, _) => match &loc.mount.mountpoint {

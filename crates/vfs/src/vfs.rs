@@ -1,6 +1,6 @@
 //! The mount table of one run and the path-based operations on it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::cred::{self, Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::dev::{DevFile, DevKind};
@@ -10,6 +10,7 @@ use crate::host::HostFs;
 use crate::mount::{FsKind, Location, Mount, MountTable};
 use crate::node::{Node, PathOps};
 use crate::path::{Found, Last};
+use crate::proc::{ProcFs, ProcSource};
 use crate::stat::Stat;
 use crate::tmpfs::{self, NewNode, Tmpfs};
 use crate::{Errno, VfsResult};
@@ -21,6 +22,8 @@ const TMPFS_DEV: u64 = 0x2a;
 pub struct Vfs {
     pub(crate) mounts: MountTable,
     pub(crate) root: Location,
+    /// `/proc` (mounted if the root has a `proc` directory).
+    proc: Arc<ProcFs>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -30,7 +33,8 @@ impl std::fmt::Debug for Vfs {
 }
 
 impl Vfs {
-    /// The host's `/` read-only, a tmpfs on `/tmp`, the kernel's devices.
+    /// The host's `/` read-only, a tmpfs on `/tmp`, `/proc`, the kernel's
+    /// devices.
     pub fn new_default() -> VfsResult<Vfs> {
         Vfs::with_host_root(b"/")
     }
@@ -63,6 +67,19 @@ impl Vfs {
             mountpoint: Some((root.clone(), b"tmp".to_vec())),
         }));
 
+        let proc = Arc::new(ProcFs::new());
+        match host.node(b"/proc") {
+            Ok(dir) if dir.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
+                mounts.add(Arc::new(Mount {
+                    id: mounts.next_id(),
+                    fs: FsKind::Proc(proc.clone()),
+                    root: Node::Proc(proc.root()),
+                    mountpoint: Some((root.clone(), b"proc".to_vec())),
+                }));
+            }
+            _ => tracing::debug!("no /proc directory under the host root: /proc not mounted"),
+        }
+
         match host.node(b"/dev") {
             Ok(dev) if dev.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
                 let dev_dir = Location {
@@ -82,7 +99,14 @@ impl Vfs {
                 tracing::debug!("no /dev directory under the host root: kernel devices not mounted")
             }
         }
-        Ok(Vfs { mounts, root })
+        Ok(Vfs { mounts, root, proc })
+    }
+
+    /// Tells `/proc` where processes come from: the kernel, once it
+    /// exists (a `Weak`, since the kernel holds the vfs). Until then, and
+    /// once the kernel is gone, `/proc` shows no process.
+    pub fn set_proc_source(&self, source: Weak<dyn ProcSource>) {
+        self.proc.set_source(source);
     }
 
     /// The guest path of a host path, if the host root shows it.
@@ -98,18 +122,27 @@ impl Vfs {
         rest.starts_with(b"/").then(|| rest.to_vec())
     }
 
-    /// Whether the guest may write to the node (the host is read-only but
-    /// for its terminals).
-    pub(crate) fn writable(&self, loc: &Location) -> bool {
-        match &loc.node {
+    /// Whether the guest may write to the node: the host is read-only
+    /// (`EROFS`) but for its terminals; `/proc` files the kernel makes
+    /// cannot be written (`EACCES`), the host's ones are read-only.
+    pub(crate) fn check_writable(&self, loc: &Location) -> VfsResult<()> {
+        let ok = match &loc.node {
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
             Node::Tmpfs(_) | Node::Dev(_) => true,
+            Node::Proc(p) if p.is_passthrough() => false,
+            Node::Proc(_) => return Err(Errno::EACCES),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Errno::EROFS)
         }
     }
 
     /// Opens a node found by a lookup.
     fn open_node(
         &self,
+        ctx: &FsContext,
         loc: &Location,
         acc: i32,
         write: bool,
@@ -119,6 +152,7 @@ impl Vfs {
             Node::Host(h) => loc.mount.host()?.open(h, acc, write),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
             Node::Dev(kind) => Ok(Arc::new(DevFile { kind: *kind })),
+            Node::Proc(p) => loc.mount.proc()?.open(p, ctx),
         }
     }
 
@@ -187,13 +221,13 @@ impl Vfs {
             return Err(Errno::EISDIR);
         }
         if !created {
-            if write && !self.writable(loc) {
-                return Err(Errno::EROFS);
+            if write {
+                self.check_writable(loc)?;
             }
             cred::check(cred, loc.node.owner(), want)?;
         }
         let trunc = flags & libc::O_TRUNC != 0 && ft == libc::S_IFREG && !created;
-        let ops = self.open_node(loc, acc, acc != libc::O_RDONLY, trunc)?;
+        let ops = self.open_node(ctx, loc, acc, acc != libc::O_RDONLY, trunc)?;
         Ok(OpenFile::new(ops, flags, path, Some(found.loc)))
     }
 
@@ -226,7 +260,7 @@ impl Vfs {
                         return Err(Errno::EEXIST);
                     }
                     if child.node.is_symlink() && flags & libc::O_NOFOLLOW == 0 {
-                        let (start, target) = self.link_start(ctx, &p.dir, &child, depth)?;
+                        let (start, target) = self.link_start(ctx, &p.dir, &child, cred, depth)?;
                         return self.open_create(ctx, start, &target, flags, mode, cred, depth);
                     }
                     return Ok((
@@ -241,6 +275,9 @@ impl Vfs {
                     let inode = match &p.dir.node {
                         Node::Host(_) => return Err(Errno::EROFS),
                         Node::Dev(_) => return Err(Errno::ENOTDIR),
+                        // Linux's procfs has no create: the name stays
+                        // missing.
+                        Node::Proc(_) => return Err(Errno::ENOENT),
                         Node::Tmpfs(dir) => {
                             let m = mode & 0o7777 & !ctx.umask();
                             match p
@@ -322,8 +359,8 @@ impl Vfs {
         if mode == libc::F_OK {
             return Ok(());
         }
-        if mode & libc::W_OK != 0 && !self.writable(&found.loc) {
-            return Err(Errno::EROFS);
+        if mode & libc::W_OK != 0 {
+            self.check_writable(&found.loc)?;
         }
         cred::check(cred, found.loc.node.owner(), mode as u32)
     }
@@ -340,7 +377,7 @@ impl Vfs {
         if !found.loc.node.is_symlink() {
             return Err(Errno::EINVAL);
         }
-        self.readlink_loc(&found.loc)
+        self.readlink_loc(ctx, &found.loc, cred)
     }
 
     /// `chdir`.
@@ -356,7 +393,7 @@ impl Vfs {
             return Err(Errno::ENOTDIR);
         }
         cred::check(cred, found.loc.node.owner(), MAY_EXEC)?;
-        ctx.cwd = found.loc;
+        ctx.set_cwd(found.loc);
         Ok(())
     }
 
@@ -365,7 +402,7 @@ impl Vfs {
     pub fn fchdir(&self, ctx: &mut FsContext, dir: &OpenFile) -> VfsResult<()> {
         match &dir.loc {
             Some(loc) if loc.node.is_dir() => {
-                ctx.cwd = loc.clone();
+                ctx.set_cwd(loc.clone());
                 Ok(())
             }
             _ => Err(Errno::ENOTDIR),
@@ -381,7 +418,7 @@ impl Vfs {
             return Err(Errno::EACCES);
         }
         cred::check(cred, found.loc.node.owner(), MAY_EXEC)?;
-        let ops = self.open_node(&found.loc, libc::O_RDONLY, false, false)?;
+        let ops = self.open_node(ctx, &found.loc, libc::O_RDONLY, false, false)?;
         let path = found.path();
         Ok(OpenFile::new(ops, libc::O_RDONLY, path, Some(found.loc)))
     }

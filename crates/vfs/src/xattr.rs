@@ -244,6 +244,8 @@ enum Target<'a> {
     },
     /// A tmpfs or device node.
     Memory,
+    /// A `/proc` node: no extended attributes.
+    Unsupported,
 }
 
 fn target<'a>(loc: &Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a>> {
@@ -253,6 +255,7 @@ fn target<'a>(loc: &Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a
             fd,
         }),
         Node::Tmpfs(_) | Node::Dev(_) => Ok(Target::Memory),
+        Node::Proc(_) => Ok(Target::Unsupported),
     }
 }
 
@@ -273,6 +276,7 @@ fn get_loc(
             }
         }
         Target::Memory => tmpfs_get(owner, name, cred),
+        Target::Unsupported => Err(unsupported(owner, name, false, cred)),
     }
 }
 
@@ -285,7 +289,7 @@ fn list_loc(loc: &Location, fd: Option<BorrowedFd<'_>>, cred: &Cred) -> VfsResul
             };
             Ok(visible_names(list, cred))
         }
-        Target::Memory => Ok(Vec::new()),
+        Target::Memory | Target::Unsupported => Ok(Vec::new()),
     }
 }
 
@@ -295,6 +299,7 @@ fn set_loc(loc: &Location, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -
     match &loc.node {
         Node::Host(_) => Err(Errno::EROFS),
         Node::Tmpfs(_) | Node::Dev(_) => tmpfs_set(loc.node.owner(), name, value, flags, cred),
+        Node::Proc(_) => Err(unsupported(loc.node.owner(), name, true, cred)),
     }
 }
 
@@ -303,6 +308,9 @@ fn remove_loc(loc: &Location, name: &[u8], cred: &Cred) -> VfsResult<()> {
         return Err(Errno::EROFS);
     }
     check_name(name)?;
+    if let Node::Proc(_) = &loc.node {
+        return Err(unsupported(loc.node.owner(), name, true, cred));
+    }
     tmpfs_remove(loc.node.owner(), name, cred)
 }
 

@@ -35,6 +35,13 @@ pub struct Image {
     pub map: MemoryMap,
     /// The guest path of the executable that was finally loaded.
     pub exe: Vec<u8>,
+    /// The path as the caller of exec gave it (the thread's name, comm,
+    /// is its last component, as on Linux).
+    pub execfn: Vec<u8>,
+    /// argv and envp as loaded, each string followed by a NUL (for
+    /// /proc/PID/cmdline and environ).
+    pub cmdline: Vec<u8>,
+    pub environ: Vec<u8>,
 }
 
 /// What to exec: the path as the caller gave it, argv and envp.
@@ -84,6 +91,14 @@ pub fn load(
             }
             None => None,
         };
+        let nul_joined = |v: &[Vec<u8>]| {
+            v.iter()
+                .flat_map(|s| s.iter().chain(&[0]))
+                .copied()
+                .collect()
+        };
+        let (cmdline, environ) = (nul_joined(&argv), nul_joined(&envp));
+        let given = execfn.clone();
         return build_image(
             kernel,
             &file,
@@ -92,7 +107,13 @@ pub fn load(
             ids,
             stack_limit,
             stack::Strings { argv, envp, execfn },
-        );
+        )
+        .map(|image| Image {
+            execfn: given,
+            cmdline,
+            environ,
+            ..image
+        });
     }
     Err(Errno::ELOOP)
 }
@@ -145,6 +166,9 @@ fn build_image(
         regs,
         map,
         exe: file.path().to_vec(),
+        execfn: Vec::new(),
+        cmdline: Vec::new(),
+        environ: Vec::new(),
     })
 }
 
@@ -178,7 +202,10 @@ impl Task {
         *lock(&self.process.exe) = image.exe;
         lock(&self.process.fds).close_on_exec();
         lock(&self.process.signals).reset_for_exec();
-        self.prctl = crate::task::PrctlState::after_exec(&lock(&self.process.exe), &self.prctl);
+        self.prctl = crate::task::PrctlState::after_exec(&image.execfn, &self.prctl);
+        *lock(&self.process.comm) = self.prctl.comm.clone();
+        *lock(&self.process.cmdline) = image.cmdline;
+        *lock(&self.process.environ) = image.environ;
         self.clear_child_tid = 0;
         self.robust_list = (0, 0);
     }

@@ -1,6 +1,7 @@
 //! Descriptor operations: dup, fcntl, ioctl.
 
 use trapline_abi::structs::{Termios, Winsize};
+use trapline_vfs::{pipe_of, OpenFile};
 
 use super::nofile;
 use crate::prelude::*;
@@ -52,7 +53,7 @@ const SETFL_MASK: i32 = libc::O_APPEND
     | libc::O_ASYNC;
 
 syscall! {
-    Partial("record locks (F_SETLK, F_GETLK, F_OFD_*), leases, owners and pipe sizes give EINVAL")
+    Partial("record locks (F_SETLK, F_GETLK, F_OFD_*), leases and owners give EINVAL")
     => fn fcntl(task, fd: Fd, cmd: i32, arg: u64) -> SysResult {
         let limit = nofile(task);
         let mut fds = lock(&task.process.fds);
@@ -70,11 +71,27 @@ syscall! {
                 fds.set_cloexec(fd.0, arg as i32 & libc::FD_CLOEXEC != 0)?;
                 Ok(0)
             }
-            libc::F_GETFL => Ok((file.status_flags() | file.access_mode()) as u64),
+            libc::F_GETFL => {
+                let mut flags = file.status_flags() | file.access_mode();
+                if pipe_of(&file).is_some() {
+                    // Pipes are not opened by open(): Linux gives them no
+                    // O_LARGEFILE.
+                    flags &= !(trapline_abi::raw::general::O_LARGEFILE as i32);
+                }
+                Ok(flags as u64)
+            }
             libc::F_SETFL => {
                 let keep = file.status_flags() & !SETFL_MASK;
                 file.set_status_flags(keep | (arg as i32 & SETFL_MASK));
                 Ok(0)
+            }
+            libc::F_GETPIPE_SZ => Ok(pipe_of(&file).ok_or(Errno::EBADF)?.size() as u64),
+            libc::F_SETPIPE_SZ => {
+                let pipe = pipe_of(&file).ok_or(Errno::EBADF)?;
+                // Linux takes the size as an unsigned int. Guests are
+                // treated as lacking CAP_SYS_RESOURCE (no capabilities are
+                // modelled yet): more than pipe-max-size is EPERM.
+                Ok(pipe.set_size(arg as u32, false)? as u64)
             }
             _ => Err(Errno::EINVAL),
         }
@@ -82,9 +99,13 @@ syscall! {
 }
 
 syscall! {
-    Partial("TCGETS, TIOCGWINSZ, FIONBIO, FIOCLEX and FIONCLEX; other requests give ENOTTY")
+    Partial("TCGETS, TIOCGWINSZ, FIONBIO, FIOCLEX, FIONCLEX, and FIONREAD on pipes and regular files; other requests give ENOTTY")
     => fn ioctl(task, fd: Fd, cmd: u32, arg: UserAddr) -> SysResult {
         let file = lock(&task.process.fds).get(fd.0)?;
+        if file.status_flags() & libc::O_PATH != 0 {
+            // Linux's ioctl does not see O_PATH files at all.
+            return Err(Errno::EBADF);
+        }
         match u64::from(cmd) {
             libc::TCGETS => {
                 let t = file.ioctl_tcgets()?;
@@ -112,11 +133,31 @@ syscall! {
                 file.set_status_flags(if on != 0 { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK });
                 Ok(0)
             }
+            libc::FIONREAD => {
+                let n = bytes_to_read(&file)?;
+                write_obj(&task.mem(), arg.0, &n)?;
+                Ok(0)
+            }
             libc::FIOCLEX => lock(&task.process.fds).set_cloexec(fd.0, true).map(|_| 0),
             libc::FIONCLEX => lock(&task.process.fds).set_cloexec(fd.0, false).map(|_| 0),
             _ => Err(Errno::ENOTTY),
         }
     }
+}
+
+/// What FIONREAD answers: the bytes in a pipe, or for a regular file its
+/// size minus the position (negative past the end, cut to an int, as
+/// Linux's `do_vfs_ioctl` does). Other files have no FIONREAD here.
+fn bytes_to_read(file: &OpenFile) -> Result<i32, Errno> {
+    if let Some(pipe) = pipe_of(file) {
+        return Ok(pipe.available() as i32);
+    }
+    let st = file.stat()?;
+    if st.file_type() != libc::S_IFREG {
+        return Err(Errno::ENOTTY);
+    }
+    let pos = file.seek(0, libc::SEEK_CUR).map_err(|_| Errno::ENOTTY)?;
+    Ok(st.size.wrapping_sub(pos as i64) as i32)
 }
 
 syscall! {

@@ -7,6 +7,7 @@ mod dir;
 mod fd;
 mod link;
 mod open;
+mod pipe;
 mod rw;
 mod stat;
 mod statfs;

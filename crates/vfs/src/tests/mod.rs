@@ -4,6 +4,7 @@
 mod dev;
 mod fd_table;
 mod host;
+mod proc;
 mod tmpfs;
 mod walk;
 mod xattr;
