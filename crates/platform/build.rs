@@ -10,7 +10,13 @@ fn main() {
     println!("cargo:rerun-if-changed=stub/stub.S");
     println!("cargo:rerun-if-changed=stub/layout.ld");
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "gcc".into()))
-        .args(["-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-T,stub/layout.ld"])
+        .args([
+            "-nostdlib",
+            "-static",
+            "-no-pie",
+            "-Wl,--build-id=none",
+            "-Wl,-T,stub/layout.ld",
+        ])
         .arg("-o")
         .arg(&stub)
         .arg("stub/stub.S")

@@ -5,14 +5,15 @@ use std::ffi::OsString;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 use trapline_kernel::creds::Credentials;
 use trapline_kernel::loader::{self, ExecArgs};
 use trapline_kernel::mm::MemoryMap;
+use trapline_kernel::process::ProcessInit;
 use trapline_kernel::rlimit::Rlimits;
 use trapline_kernel::signal::{self, SignalActions};
-use trapline_kernel::{run as run_loop, Errno, ExitStatus, Kernel, Process, SyscallObserver, Task};
+use trapline_kernel::{run as run_loop, Errno, ExitStatus, Kernel, Process, Task};
 use trapline_platform::cpu;
 use trapline_platform::stub::StubImage;
 use trapline_syscalls::SyscallTable;
@@ -55,6 +56,7 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     let proc_source: Weak<Kernel> = Arc::downgrade(&kernel);
     vfs.set_proc_source(proc_source as Weak<dyn ProcSource>);
     let (table, unknown) = SyscallTable::build();
+    kernel.set_dispatcher(Arc::new(table));
     debug_assert!(
         unknown.is_empty(),
         "handlers for unknown syscalls: {unknown:?}"
@@ -74,22 +76,18 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
 
     let pid = kernel.alloc_pid();
     fs_context.set_pid(pid);
-    let process = Arc::new(Process {
+    let process = Arc::new(Process::new(ProcessInit {
         pid,
         ppid: 0,
         pgid: 1,
         sid: 1,
-        creds: Mutex::new(Credentials::of_host_user()),
-        fds: Mutex::new(stdio_fds()),
-        fs: Mutex::new(fs_context),
-        mm: Mutex::new(MemoryMap::default()),
-        rlimits: Mutex::new(rlimits),
-        signals: Mutex::new(SignalActions::default()),
-        exe: Mutex::new(Vec::new()),
-        cmdline: Mutex::new(Vec::new()),
-        environ: Mutex::new(Vec::new()),
-        comm: Mutex::new(Vec::new()),
-    });
+        creds: Credentials::of_host_user(),
+        fds: stdio_fds(),
+        fs: fs_context,
+        mm: MemoryMap::default(),
+        rlimits,
+        signals: SignalActions::default(),
+    }));
     kernel.register_process(&process);
 
     let argv: Vec<Vec<u8>> = program.iter().map(|a| a.as_bytes().to_vec()).collect();
@@ -134,8 +132,10 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         }
     };
     let mut task = Task::from_image(kernel.clone(), process, image);
-    let observer = observer.as_mut().map(|o| o as &mut dyn SyscallObserver);
-    let status = run_loop::run(&mut task, &table, observer);
+    if let Some(o) = observer {
+        kernel.set_observer(Box::new(o));
+    }
+    let status = run_loop::run(&mut task);
     drop(task);
     match status {
         ExitStatus::Code(c) => ExitCode::from(c as u8),

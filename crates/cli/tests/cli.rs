@@ -232,9 +232,22 @@ fn hostile_arguments_get_answers() {
     let exe = compile(&dir.0, "garbage", Link::Static);
     let out = run_trapline(exe.to_str().unwrap(), &[], b"");
     let stdout = out.stdout_str();
-    assert_eq!(out.status, 0, "{}\n{}", out.stderr_str(), stdout.lines().last().unwrap_or(""));
-    assert!(stdout.ends_with("done\n"), "{}", stdout.lines().last().unwrap_or(""));
+    assert_eq!(
+        out.status,
+        0,
+        "{}\n{}",
+        out.stderr_str(),
+        stdout.lines().last().unwrap_or("")
+    );
+    assert!(
+        stdout.ends_with("done\n"),
+        "{}",
+        stdout.lines().last().unwrap_or("")
+    );
     assert!(stdout.lines().count() > 1000);
     let err = out.stderr_str();
-    assert!(!err.contains("panicked") && !err.contains("lost the guest"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("lost the guest"),
+        "{err}"
+    );
 }

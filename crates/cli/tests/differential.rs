@@ -75,7 +75,12 @@ fn exec_from_the_guest() {
         let exe = common::compile(&scratch.0, "exec", link);
         let out = common::assert_same(exe.to_str().unwrap(), &[scratch.0.to_str().unwrap()], b"");
         assert_eq!(out.status, 9);
-        assert!(out.stdout_str().contains("env=carried"), "{}", out.stdout_str());
+        assert!(
+            out.stdout_str().contains("env=carried"),
+            "{}",
+            out.stdout_str()
+        );
     }
 }
 
+differential!(fork);

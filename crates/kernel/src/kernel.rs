@@ -1,14 +1,15 @@
 //! The state shared by every task of one Trapline run.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Instant;
 
 use trapline_platform::stub::StubImage;
 use trapline_vfs::{FsView, Vfs};
 
 use crate::process::{lock, Process};
+use crate::run::{Dispatcher, SyscallObserver};
 
 /// A live process as /proc finds it.
 pub(crate) struct Registered {
@@ -35,6 +36,12 @@ pub struct Kernel {
     reported: Mutex<HashSet<u64>>,
     /// Where "unimplemented syscall" notes go (stderr, or the trace file).
     notes: Mutex<Box<dyn std::io::Write + Send>>,
+    /// The syscall table every task runs with (set once at boot).
+    dispatcher: OnceLock<Arc<dyn Dispatcher + Send + Sync>>,
+    /// `--trace`: shared by every task's thread (set once at boot, or never).
+    observer: OnceLock<Mutex<Box<dyn SyscallObserver + Send>>>,
+    /// Round-robin over `cpus` for new tasks' host threads.
+    next_cpu: AtomicUsize,
 }
 
 impl Kernel {
@@ -48,7 +55,50 @@ impl Kernel {
             processes: Mutex::new(BTreeMap::new()),
             reported: Mutex::new(HashSet::new()),
             notes: Mutex::new(Box::new(std::io::stderr())),
+            dispatcher: OnceLock::new(),
+            observer: OnceLock::new(),
+            next_cpu: AtomicUsize::new(0),
         }
+    }
+
+    /// Sets the syscall table (once, at boot).
+    pub fn set_dispatcher(&self, d: Arc<dyn Dispatcher + Send + Sync>) {
+        let _ = self.dispatcher.set(d);
+    }
+
+    /// The syscall table. Panics only if boot forgot to set it (a Trapline
+    /// bug, not guest input).
+    pub fn dispatcher(&self) -> &Arc<dyn Dispatcher + Send + Sync> {
+        self.dispatcher
+            .get()
+            .expect("the kernel boots with a dispatcher")
+    }
+
+    /// Turns on `--trace` (once, at boot).
+    pub fn set_observer(&self, o: Box<dyn SyscallObserver + Send>) {
+        let _ = self.observer.set(Mutex::new(o));
+    }
+
+    /// The `--trace` observer, if tracing.
+    pub fn observer(&self) -> Option<&Mutex<Box<dyn SyscallObserver + Send>>> {
+        self.observer.get()
+    }
+
+    /// The CPU for a new task's host thread: tasks are spread over the CPUs
+    /// the guest may use, each with its tracer on the same CPU.
+    pub fn next_cpu(&self) -> usize {
+        let i = self.next_cpu.fetch_add(1, Ordering::Relaxed);
+        self.cpus
+            .get(i % self.cpus.len().max(1))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// A process by virtual pid, live or zombie.
+    pub fn process(&self, pid: i32) -> Option<Arc<Process>> {
+        lock(&self.processes)
+            .get(&pid)
+            .and_then(|r| r.process.upgrade())
     }
 
     /// Sends the user-facing notes (unimplemented calls) somewhere else.

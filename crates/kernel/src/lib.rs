@@ -6,6 +6,7 @@
 //! every syscall to a [`Dispatcher`].
 
 pub mod creds;
+pub mod fork;
 pub mod kernel;
 pub mod loader;
 pub mod mm;
@@ -15,6 +16,7 @@ pub mod rlimit;
 pub mod run;
 pub mod signal;
 pub mod task;
+pub mod wait;
 
 pub use kernel::Kernel;
 pub use process::Process;

@@ -43,7 +43,7 @@ pub struct Vma {
 }
 
 /// The mappings of one guest address space, keyed by start address.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct MemoryMap {
     vmas: BTreeMap<u64, Vma>,
     /// Where the heap starts (set at exec).

@@ -1,6 +1,7 @@
 //! A process (thread group) and the state its threads share.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 use trapline_vfs::{FdTable, FsContext};
 
@@ -13,7 +14,9 @@ use crate::signal::SignalActions;
 /// behind its own lock, never one big lock (see ARCHITECTURE.md).
 pub struct Process {
     pub pid: i32,
-    pub ppid: i32,
+    /// The parent's pid; it changes when the parent ends first (orphans go
+    /// to pid 1). Read with [`Process::ppid`].
+    pub ppid: AtomicI32,
     pub pgid: i32,
     pub sid: i32,
     pub creds: Mutex<Credentials>,
@@ -33,6 +36,91 @@ pub struct Process {
     /// The main thread's name (/proc/PID/comm); the copy of its task's
     /// `prctl.comm` that /proc can reach.
     pub comm: Mutex<Vec<u8>>,
+    /// Children, live and ended-but-not-reaped; waiters sleep on
+    /// `child_changed` with this lock.
+    pub children: Mutex<Vec<Arc<Process>>>,
+    pub child_changed: Condvar,
+    /// How the process ended; `Some` makes it a zombie until its parent
+    /// reaps it.
+    pub exit_status: Mutex<Option<crate::ExitStatus>>,
+    /// For a vfork child: true once it exec'd or ended, which releases the
+    /// parent (waiting on `vfork_cv`).
+    pub vfork_done: Mutex<bool>,
+    pub vfork_cv: Condvar,
+}
+
+/// The state a new process starts with.
+pub struct ProcessInit {
+    pub pid: i32,
+    pub ppid: i32,
+    pub pgid: i32,
+    pub sid: i32,
+    pub creds: Credentials,
+    pub fds: FdTable,
+    pub fs: FsContext,
+    pub mm: MemoryMap,
+    pub rlimits: Rlimits,
+    pub signals: SignalActions,
+}
+
+impl Process {
+    pub fn new(init: ProcessInit) -> Process {
+        Process {
+            pid: init.pid,
+            ppid: AtomicI32::new(init.ppid),
+            pgid: init.pgid,
+            sid: init.sid,
+            creds: Mutex::new(init.creds),
+            fds: Mutex::new(init.fds),
+            fs: Mutex::new(init.fs),
+            mm: Mutex::new(init.mm),
+            rlimits: Mutex::new(init.rlimits),
+            signals: Mutex::new(init.signals),
+            exe: Mutex::new(Vec::new()),
+            cmdline: Mutex::new(Vec::new()),
+            environ: Mutex::new(Vec::new()),
+            comm: Mutex::new(Vec::new()),
+            children: Mutex::new(Vec::new()),
+            child_changed: Condvar::new(),
+            exit_status: Mutex::new(None),
+            vfork_done: Mutex::new(false),
+            vfork_cv: Condvar::new(),
+        }
+    }
+
+    /// A child made by fork: a copy of everything the parent has (the fd
+    /// table shares the open files, as after `dup`).
+    pub fn forked_from(parent: &Process, pid: i32) -> Process {
+        let mut fs = lock(&parent.fs).clone();
+        fs.set_pid(pid);
+        let child = Process::new(ProcessInit {
+            pid,
+            ppid: parent.pid,
+            pgid: parent.pgid,
+            sid: parent.sid,
+            creds: lock(&parent.creds).clone(),
+            fds: lock(&parent.fds).clone(),
+            fs,
+            mm: lock(&parent.mm).clone(),
+            rlimits: lock(&parent.rlimits).clone(),
+            signals: lock(&parent.signals).clone(),
+        });
+        *lock(&child.exe) = lock(&parent.exe).clone();
+        *lock(&child.cmdline) = lock(&parent.cmdline).clone();
+        *lock(&child.environ) = lock(&parent.environ).clone();
+        *lock(&child.comm) = lock(&parent.comm).clone();
+        child
+    }
+
+    pub fn ppid(&self) -> i32 {
+        self.ppid.load(Ordering::Relaxed)
+    }
+
+    /// Releases a parent waiting in vfork (the child exec'd or ended).
+    pub fn vfork_release(&self) {
+        *lock(&self.vfork_done) = true;
+        self.vfork_cv.notify_all();
+    }
 }
 
 /// Locks a mutex, recovering the data if another thread panicked with it

@@ -71,7 +71,7 @@ fn snapshot(p: &Process, fs: &FsView) -> ProcInfo {
     };
     ProcInfo {
         pid: p.pid,
-        ppid: p.ppid,
+        ppid: p.ppid(),
         pgid: p.pgid,
         sid: p.sid,
         // One task per process until threads come (issue #4).

@@ -36,12 +36,12 @@ pub trait SyscallObserver {
     fn ended(&mut self, task: &Task, status: ExitStatus);
 }
 
-/// Runs `task` until its process ends and returns how it ended.
-pub fn run(
-    task: &mut Task,
-    dispatcher: &dyn Dispatcher,
-    mut observer: Option<&mut dyn SyscallObserver>,
-) -> ExitStatus {
+/// Runs `task` until its process ends and returns how it ended. The
+/// syscall table and the `--trace` observer come from the kernel.
+pub fn run(task: &mut Task) -> ExitStatus {
+    let kernel = task.kernel.clone();
+    let dispatcher: &dyn Dispatcher = &**kernel.dispatcher();
+    let observer = kernel.observer();
     // Blocking waits in the vfs (pipes) end with EINTR when a signal for
     // this guest arrives; they ask through this hook. The host process
     // behind the task changes at exec, hence the cell.
@@ -61,8 +61,8 @@ pub fn run(
             Stop::Syscall => {
                 host_pid.set(task.tracee.host_pid());
                 let call = task.regs.syscall();
-                if let Some(o) = observer.as_deref_mut() {
-                    o.enter(task, &call);
+                if let Some(o) = observer {
+                    lock(o).enter(task, &call);
                 }
                 let mut result = match dispatch_guarded(dispatcher, task, &call) {
                     Some(r) => r,
@@ -80,15 +80,15 @@ pub fn run(
                     Err(e) => e.as_return(),
                 };
                 if let Some(status) = task.exit {
-                    if let Some(o) = observer.as_deref_mut() {
-                        o.exit(task, &call, None);
+                    if let Some(o) = observer {
+                        lock(o).exit(task, &call, None);
                     }
                     task.tracee.kill();
                     break status;
                 }
                 task.regs.set_return(ret);
-                if let Some(o) = observer.as_deref_mut() {
-                    o.exit(task, &call, Some(ret as i64));
+                if let Some(o) = observer {
+                    lock(o).exit(task, &call, Some(ret as i64));
                 }
             }
             Stop::Signal(sig) => deliver = signal_action(task, sig),
@@ -105,7 +105,7 @@ pub fn run(
         }
     };
     if let Some(o) = observer {
-        o.ended(task, status);
+        lock(o).ended(task, status);
     }
     status
 }
@@ -132,8 +132,14 @@ impl Drop for InterruptHook {
 /// Runs one handler. A handler must never panic on guest input; if one
 /// does anyway (a Trapline bug), the guest is stopped with a clear message
 /// and the kernel keeps its state, instead of the whole run unwinding.
-fn dispatch_guarded(dispatcher: &dyn Dispatcher, task: &mut Task, call: &SyscallArgs) -> Option<SysResult> {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatcher.dispatch(task, call)));
+fn dispatch_guarded(
+    dispatcher: &dyn Dispatcher,
+    task: &mut Task,
+    call: &SyscallArgs,
+) -> Option<SysResult> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatcher.dispatch(task, call)
+    }));
     match result {
         Ok(r) => Some(r),
         Err(_) => {

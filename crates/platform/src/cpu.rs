@@ -37,3 +37,14 @@ pub fn current_cpu() -> usize {
     let c = unsafe { libc::sched_getcpu() };
     usize::try_from(c).unwrap_or(0)
 }
+
+/// Pins a host process (a guest's, which the calling thread traces) to
+/// `cpu`, like its tracer.
+pub fn pin_process(pid: i32, cpu: usize) -> bool {
+    // SAFETY: as above, for another process we are allowed to control.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(pid, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    }
+}

@@ -9,7 +9,7 @@ use std::ffi::CString;
 use std::marker::PhantomData;
 
 use crate::regs::Regs;
-use crate::stub::{StubImage, STUB_TRAMPOLINE};
+use crate::stub::{StubImage, STUB_SPIN, STUB_TRAMPOLINE};
 use crate::{PlatformError, Result};
 
 /// Why a guest thread stopped.
@@ -141,11 +141,19 @@ impl Tracee {
             alive: true,
             _not_send: PhantomData,
         };
-        // The seized process is in a group-stop: it reports a
-        // PTRACE_EVENT_STOP trap.
+        // Stopped or spinning: interrupt it either way; it reports a
+        // PTRACE_EVENT_STOP trap (a second one, if any, is skipped by the
+        // run loop).
+        // SAFETY: INTERRUPT of the tracee we just seized.
+        check(
+            unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, host_pid, 0, 0) },
+            "PTRACE_INTERRUPT",
+        )?;
         match tracee.wait()? {
             Stop::Event(_) | Stop::Signal(_) => Ok(tracee),
-            other => Err(PlatformError::Unexpected(format!("adopted process did not stop: {other:?}"))),
+            other => Err(PlatformError::Unexpected(format!(
+                "adopted process did not stop: {other:?}"
+            ))),
         }
     }
 
@@ -155,15 +163,22 @@ impl Tracee {
     /// pid. The child's registers are whatever the host left; the adopter
     /// sets the guest's.
     pub fn fork(&mut self, regs: &Regs, kind: ForkKind) -> Result<i32> {
-        let (nr, args): (i64, [u64; 2]) = match kind {
-            ForkKind::Copy => (libc::SYS_fork, [0, 0]),
-            ForkKind::SharedMemory => {
-                (libc::SYS_clone, [(libc::CLONE_VM | libc::SIGCHLD) as u64, 0])
-            }
+        // CLONE_PARENT makes Trapline the new process's host parent, so
+        // the tracer that ends it also reaps it (the guest's own host
+        // process never waits on the host).
+        let shared = if kind == ForkKind::SharedMemory {
+            libc::CLONE_VM
+        } else {
+            0
         };
+        let flags = (libc::CLONE_PARENT | shared | libc::SIGCHLD) as u64;
+        let (nr, args) = (libc::SYS_clone, [flags, 0]);
         let mut child = None;
         let ret = self.inject_with(regs, nr, &args, &mut |tracee, event| {
-            if matches!(event, libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE) {
+            if matches!(
+                event,
+                libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE
+            ) {
                 child = Some(tracee.event_message()? as i32);
             }
             Ok(())
@@ -171,17 +186,35 @@ impl Tracee {
         let child = match child {
             Some(c) => c,
             None => {
-                return Err(PlatformError::Unexpected(format!("injected fork returned {ret} without a fork event")))
+                return Err(PlatformError::Unexpected(format!(
+                    "injected fork returned {ret} without a fork event"
+                )))
             }
         };
-        // The new process starts traced by this thread, stopped with
-        // SIGSTOP; detach it so that it stays stopped for its adopter.
+        // The new process starts traced by this thread, stopped (a
+        // signal-delivery or an event stop, depending on how this tracee was
+        // attached). Park it on the stub's spin loop, queue a SIGSTOP (which
+        // takes effect before it runs a single instruction), and detach: it
+        // stays stopped, or at worst spins, until its adopter seizes it.
         let mut status = 0;
         // SAFETY: waiting for our auto-attached tracee.
         unsafe { libc::waitpid(child, &mut status, libc::__WALL) };
-        // SAFETY: child is our stopped tracee; SIGSTOP keeps it stopped.
+        let mut regs = Regs::zeroed();
+        let parked = Tracee {
+            pid: child,
+            clobbered: false,
+            pending: Vec::new(),
+            alive: false,
+            _not_send: PhantomData,
+        };
+        parked.get_regs(&mut regs)?;
+        regs.raw.rip = STUB_SPIN;
+        regs.raw.orig_rax = u64::MAX;
+        parked.set_regs(&regs.raw)?;
+        // SAFETY: signal and detach of our own stopped tracee.
+        unsafe { libc::syscall(libc::SYS_tgkill, child, child, libc::SIGSTOP) };
         check(
-            unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, libc::SIGSTOP as libc::c_long) },
+            unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) },
             "PTRACE_DETACH",
         )?;
         Ok(child)
@@ -308,7 +341,9 @@ impl Tracee {
     /// own call.
     pub fn inject(&mut self, regs: &Regs, nr: i64, args: &[u64]) -> Result<i64> {
         self.inject_with(regs, nr, args, &mut |_, event| {
-            Err(PlatformError::Unexpected(format!("ptrace event {event} while injecting syscall {nr}")))
+            Err(PlatformError::Unexpected(format!(
+                "ptrace event {event} while injecting syscall {nr}"
+            )))
         })
     }
 

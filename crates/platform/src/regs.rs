@@ -80,6 +80,21 @@ impl Regs {
         self.dirty = true;
     }
 
+    pub fn set_sp(&mut self, v: u64) {
+        self.raw.rsp = v;
+        self.dirty = true;
+    }
+
+    /// The registers a new process or thread starts with: the creator's at
+    /// its clone call, returning 0, outside any syscall.
+    pub fn for_child(&self) -> Regs {
+        let mut r = self.clone();
+        r.raw.rax = 0;
+        r.raw.orig_rax = u64::MAX;
+        r.dirty = true;
+        r
+    }
+
     /// The FS base (thread pointer).
     pub fn fs_base(&self) -> u64 {
         self.raw.fs_base

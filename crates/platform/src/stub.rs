@@ -6,6 +6,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 /// Where the stub's `syscall; int3` sequence lives (stub/layout.ld).
 pub const STUB_TRAMPOLINE: u64 = 0x7ff0_0000_0000;
+/// A `pause; jmp` loop a forked process is parked at while it changes
+/// tracer threads (stub/stub.S: right after the 3-byte trampoline).
+pub const STUB_SPIN: u64 = STUB_TRAMPOLINE + 3;
 /// A page of the stub the tracer may write arguments into (stub/layout.ld).
 pub const STUB_SCRATCH: u64 = 0x7ff0_0000_1000;
 /// The size of the scratch page.

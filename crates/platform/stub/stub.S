@@ -15,6 +15,13 @@ trampoline:
     syscall
     int3
 
+    /* Where a forked process waits, harmlessly, between its tracer
+     * threads (see Tracee::fork). At STUB_SPIN. */
+    .globl spin
+spin:
+    pause
+    jmp spin
+
     .globl _start
 _start:
     ud2

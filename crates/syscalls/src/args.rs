@@ -70,7 +70,7 @@ impl FromArg for UserAddr {
 /// Registers a syscall handler where it is defined.
 ///
 /// ```ignore
-/// syscall! { Implemented => fn getppid(task) -> SysResult { Ok(task.process.ppid as u64) } }
+/// syscall! { Implemented => fn getppid(task) -> SysResult { Ok(task.process.ppid() as u64) } }
 /// ```
 ///
 /// The function keeps its typed signature (callable from other handlers and

@@ -9,6 +9,7 @@
 pub mod args;
 pub mod dispatch;
 
+mod clone;
 mod fs;
 mod futex;
 mod misc;
@@ -16,6 +17,7 @@ mod mm;
 mod process;
 mod signal;
 mod time;
+mod wait;
 
 pub use dispatch::{Status, SyscallTable};
 

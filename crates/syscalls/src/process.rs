@@ -9,7 +9,7 @@ use trapline_kernel::ExitStatus;
 use crate::prelude::*;
 
 syscall! { Implemented => fn getpid(task) -> SysResult { Ok(task.process.pid as u64) } }
-syscall! { Implemented => fn getppid(task) -> SysResult { Ok(task.process.ppid as u64) } }
+syscall! { Implemented => fn getppid(task) -> SysResult { Ok(task.process.ppid() as u64) } }
 syscall! { Implemented => fn gettid(task) -> SysResult { Ok(task.tid as u64) } }
 syscall! { Implemented => fn getuid(task) -> SysResult { Ok(lock(&task.process.creds).uid.into()) } }
 syscall! { Implemented => fn geteuid(task) -> SysResult { Ok(lock(&task.process.creds).euid.into()) } }

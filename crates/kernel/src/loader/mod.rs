@@ -196,6 +196,8 @@ impl Task {
     /// execve): the old host process is killed, close-on-exec fds closed,
     /// handled signals reset.
     pub fn commit_exec(&mut self, image: Image) {
+        // A vfork parent waits for this moment.
+        self.process.vfork_release();
         self.tracee = image.tracee;
         self.regs = image.regs;
         *lock(&self.process.mm) = image.map;

@@ -1,0 +1,167 @@
+//! Creating processes: fork, vfork and clone without `CLONE_THREAD`.
+//!
+//! The host forks the guest's host process (an injected `clone`, so the
+//! host does copy-on-write), and the new host process gets its own host
+//! thread as tracer (ptrace's rule: one tracer thread per tracee). The
+//! parent's tracer hands the child over detached and stopped
+//! (`Tracee::fork`), the new thread adopts it (`Tracee::adopt`), sets the
+//! guest registers and runs it like any task.
+
+use std::sync::Arc;
+
+use trapline_abi::Errno;
+use trapline_platform::memory::write_obj;
+use trapline_platform::{cpu, ForkKind, Regs, Tracee};
+
+use crate::kernel::Kernel;
+use crate::process::{lock, Process};
+use crate::run::{run, ExitStatus};
+use crate::task::{PrctlState, Task};
+use crate::wait;
+
+/// What the guest asked of clone/clone3/fork/vfork, already validated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CloneRequest {
+    pub flags: u64,
+    /// The signal the parent gets when the child ends (SIGCHLD usually).
+    pub exit_signal: i32,
+    /// The child's stack pointer (0: the parent's).
+    pub stack: u64,
+    pub parent_tid: u64,
+    pub child_tid: u64,
+    pub tls: u64,
+}
+
+const CLONE_VM: u64 = libc::CLONE_VM as u64;
+const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
+const CLONE_SETTLS: u64 = libc::CLONE_SETTLS as u64;
+const CLONE_PARENT_SETTID: u64 = libc::CLONE_PARENT_SETTID as u64;
+const CLONE_CHILD_SETTID: u64 = libc::CLONE_CHILD_SETTID as u64;
+const CLONE_CHILD_CLEARTID: u64 = libc::CLONE_CHILD_CLEARTID as u64;
+
+/// Everything the child's host thread needs to start.
+struct ChildStart {
+    kernel: Arc<Kernel>,
+    process: Arc<Process>,
+    host_pid: i32,
+    regs: Regs,
+    signal_mask: u64,
+    prctl: PrctlState,
+    req: CloneRequest,
+}
+
+/// Creates a child process of `task`'s and returns its pid. With
+/// `CLONE_VFORK` the caller waits until the child execs or ends.
+pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
+    let kind = if req.flags & CLONE_VM != 0 {
+        ForkKind::SharedMemory
+    } else {
+        ForkKind::Copy
+    };
+    let host_pid = task.tracee.fork(&task.regs, kind).map_err(|e| {
+        task.kernel
+            .note(&format!("trapline: fork failed on the host: {e}"));
+        Errno::EAGAIN
+    })?;
+    let pid = task.kernel.alloc_pid();
+    let child = Arc::new(Process::forked_from(&task.process, pid));
+    task.kernel.register_process(&child);
+    lock(&task.process.children).push(child.clone());
+    if req.flags & CLONE_PARENT_SETTID != 0 {
+        // Linux ignores a failed write here.
+        let _ = write_obj(&task.mem(), req.parent_tid, &pid);
+    }
+    let mut regs = task.regs.for_child();
+    if req.stack != 0 {
+        regs.set_sp(req.stack);
+    }
+    if req.flags & CLONE_SETTLS != 0 {
+        regs.set_fs_base(req.tls);
+    }
+    let start = ChildStart {
+        kernel: task.kernel.clone(),
+        process: child.clone(),
+        host_pid,
+        regs,
+        signal_mask: task.signal_mask,
+        prctl: task.prctl.clone(),
+        req,
+    };
+    let spawned = std::thread::Builder::new()
+        .name(format!("trapline-pid-{pid}"))
+        .spawn(move || child_main(start));
+    if spawned.is_err() {
+        // SAFETY: kill of the host process we just created.
+        unsafe { libc::kill(host_pid, libc::SIGKILL) };
+        wait::process_ended(&task.kernel, &child, ExitStatus::Signaled(libc::SIGKILL));
+        return Err(Errno::EAGAIN);
+    }
+    if req.flags & CLONE_VFORK != 0 {
+        wait_for_vfork_child(task, &child);
+    }
+    Ok(pid)
+}
+
+/// The parent of a vfork sleeps until the child execs or ends (not
+/// interruptible, as on Linux, except by a signal that ends the parent).
+fn wait_for_vfork_child(task: &Task, child: &Process) {
+    let mut done = lock(&child.vfork_done);
+    while !*done {
+        let (d, _) = child
+            .vfork_cv
+            .wait_timeout(done, std::time::Duration::from_millis(50))
+            .unwrap_or_else(|e| e.into_inner());
+        done = d;
+        if !*done && task.interrupted() {
+            return;
+        }
+    }
+}
+
+/// The child's host thread: adopt the host process, become its task, run
+/// it, and report its end.
+fn child_main(start: ChildStart) {
+    let cpu = start.kernel.next_cpu();
+    cpu::pin_current_thread(cpu);
+    let tracee = match Tracee::adopt(start.host_pid) {
+        Ok(t) => t,
+        Err(e) => {
+            start
+                .kernel
+                .note(&format!("trapline: cannot take over a forked process: {e}"));
+            // SAFETY: kill of the host process this thread was to serve.
+            unsafe { libc::kill(start.host_pid, libc::SIGKILL) };
+            wait::process_ended(
+                &start.kernel,
+                &start.process,
+                ExitStatus::Signaled(libc::SIGKILL),
+            );
+            return;
+        }
+    };
+    cpu::pin_process(start.host_pid, cpu);
+    let pid = start.process.pid;
+    let mut task = Task {
+        tid: pid,
+        process: start.process,
+        kernel: start.kernel,
+        tracee,
+        regs: start.regs,
+        signal_mask: start.signal_mask,
+        clear_child_tid: 0,
+        robust_list: (0, 0),
+        exit: None,
+        prctl: start.prctl,
+    };
+    if start.req.flags & CLONE_CHILD_SETTID != 0 {
+        let _ = write_obj(&task.mem(), start.req.child_tid, &pid);
+    }
+    if start.req.flags & CLONE_CHILD_CLEARTID != 0 {
+        task.clear_child_tid = start.req.child_tid;
+    }
+    let status = run(&mut task);
+    task.tracee.kill();
+    let (kernel, process) = (task.kernel.clone(), task.process.clone());
+    drop(task);
+    wait::process_ended(&kernel, &process, status);
+}

@@ -1,0 +1,144 @@
+//! Ending processes and waiting for them: zombies, reaping, reparenting of
+//! orphans to pid 1, and the parent's wait queue.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use trapline_abi::Errno;
+
+use crate::kernel::Kernel;
+use crate::process::{lock, Process};
+use crate::run::ExitStatus;
+use crate::task::Task;
+
+/// Records that `process` ended: it becomes a zombie for its parent to
+/// reap, its vfork parent (if any) is released, its children go to pid 1,
+/// and its parent's waiters wake up.
+pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus) {
+    *lock(&process.exit_status) = Some(status);
+    process.vfork_release();
+    let orphans = std::mem::take(&mut *lock(&process.children));
+    if !orphans.is_empty() {
+        if let Some(init) = kernel.process(1).filter(|i| i.pid != process.pid) {
+            let mut kids = lock(&init.children);
+            for o in orphans {
+                o.ppid.store(1, Ordering::Relaxed);
+                kids.push(o);
+            }
+            drop(kids);
+            init.child_changed.notify_all();
+        }
+    }
+    if let Some(parent) = kernel.process(process.ppid()) {
+        // Taking the lock orders this wake-up after a waiter's check.
+        let _kids = lock(&parent.children);
+        parent.child_changed.notify_all();
+    }
+}
+
+/// Which children a wait is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitTarget {
+    Any,
+    Pid(i32),
+    Group(i32),
+}
+
+/// A child that ended, as a wait reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reaped {
+    pub pid: i32,
+    pub uid: u32,
+    pub status: ExitStatus,
+    /// Whether a core dump is reported (core-dumping signal and a non-zero
+    /// RLIMIT_CORE, as the host would have dumped one).
+    pub core: bool,
+}
+
+impl Reaped {
+    /// The `int` status wait4 stores.
+    pub fn wait_status(&self) -> i32 {
+        match self.status {
+            ExitStatus::Code(c) => (c & 0xff) << 8,
+            ExitStatus::Signaled(s) => s | if self.core { 0x80 } else { 0 },
+        }
+    }
+}
+
+/// Waits for a child matching `target` to end. `Ok(None)` with `nohang`
+/// when none has yet; `ECHILD` when there is no such child; `EINTR` when a
+/// signal for the guest arrives. With `keep` (WNOWAIT) the child stays a
+/// zombie.
+pub fn wait_child(
+    task: &Task,
+    target: WaitTarget,
+    nohang: bool,
+    keep: bool,
+) -> Result<Option<Reaped>, Errno> {
+    let process = &task.process;
+    let mut kids = lock(&process.children);
+    loop {
+        let matches = |c: &Arc<Process>| match target {
+            WaitTarget::Any => true,
+            WaitTarget::Pid(p) => c.pid == p,
+            WaitTarget::Group(g) => c.pgid == g,
+        };
+        if !kids.iter().any(matches) {
+            return Err(Errno::ECHILD);
+        }
+        let ended = kids
+            .iter()
+            .position(|c| matches(c) && lock(&c.exit_status).is_some());
+        if let Some(i) = ended {
+            let child = if keep {
+                kids[i].clone()
+            } else {
+                kids.remove(i)
+            };
+            let status = lock(&child.exit_status).unwrap_or(ExitStatus::Signaled(libc::SIGKILL));
+            if !keep {
+                task.kernel.unregister_process(child.pid);
+            }
+            let core_limit = lock(&child.rlimits)
+                .get(libc::RLIMIT_CORE)
+                .map_or(0, |l| l.cur);
+            let core = matches!(status, ExitStatus::Signaled(s) if dumps_core(s)) && core_limit > 0;
+            let uid = lock(&child.creds).uid;
+            return Ok(Some(Reaped {
+                pid: child.pid,
+                uid,
+                status,
+                core,
+            }));
+        }
+        if nohang {
+            return Ok(None);
+        }
+        let (k, _) = process
+            .child_changed
+            .wait_timeout(kids, Duration::from_millis(50))
+            .unwrap_or_else(|e| e.into_inner());
+        kids = k;
+        if task.interrupted() {
+            return Err(Errno::EINTR);
+        }
+    }
+}
+
+/// Signals whose default action dumps core.
+pub fn dumps_core(sig: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGQUIT
+            | libc::SIGILL
+            | libc::SIGTRAP
+            | libc::SIGABRT
+            | libc::SIGBUS
+            | libc::SIGFPE
+            | libc::SIGSEGV
+            | libc::SIGSYS
+            | libc::SIGXCPU
+            | libc::SIGXFSZ
+    )
+}
