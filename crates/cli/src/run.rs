@@ -78,9 +78,11 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     fs_context.set_pid(pid);
     let process = Arc::new(Process::new(ProcessInit {
         pid,
+        // Like init in a new pid namespace: its parent, process group and
+        // session leader are outside (the user's shell), so they read as 0.
         ppid: 0,
-        pgid: 1,
-        sid: 1,
+        pgid: 0,
+        sid: 0,
         creds: Credentials::of_host_user(),
         fds: stdio_fds(),
         fs: fs_context,

@@ -84,3 +84,4 @@ fn exec_from_the_guest() {
 }
 
 differential!(fork);
+differential!(pgrp);

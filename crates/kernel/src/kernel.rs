@@ -94,6 +94,15 @@ impl Kernel {
             .unwrap_or(0)
     }
 
+    /// Every registered process (live and zombie), for scans such as
+    /// process-group lookups.
+    pub fn processes_snapshot(&self) -> Vec<Arc<Process>> {
+        lock(&self.processes)
+            .values()
+            .filter_map(|r| r.process.upgrade())
+            .collect()
+    }
+
     /// A process by virtual pid, live or zombie.
     pub fn process(&self, pid: i32) -> Option<Arc<Process>> {
         lock(&self.processes)

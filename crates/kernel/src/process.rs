@@ -1,6 +1,6 @@
 //! A process (thread group) and the state its threads share.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use trapline_vfs::{FdTable, FsContext};
@@ -17,8 +17,10 @@ pub struct Process {
     /// The parent's pid; it changes when the parent ends first (orphans go
     /// to pid 1). Read with [`Process::ppid`].
     pub ppid: AtomicI32,
-    pub pgid: i32,
-    pub sid: i32,
+    /// Process group and session; setpgid/setsid change them. Read with
+    /// [`Process::pgid`] and [`Process::sid`].
+    pub pgid: AtomicI32,
+    pub sid: AtomicI32,
     pub creds: Mutex<Credentials>,
     pub fds: Mutex<FdTable>,
     pub fs: Mutex<FsContext>,
@@ -47,6 +49,8 @@ pub struct Process {
     /// parent (waiting on `vfork_cv`).
     pub vfork_done: Mutex<bool>,
     pub vfork_cv: Condvar,
+    /// Whether it exec'd since fork (setpgid on it then gives EACCES).
+    pub did_exec: AtomicBool,
 }
 
 /// The state a new process starts with.
@@ -68,8 +72,8 @@ impl Process {
         Process {
             pid: init.pid,
             ppid: AtomicI32::new(init.ppid),
-            pgid: init.pgid,
-            sid: init.sid,
+            pgid: AtomicI32::new(init.pgid),
+            sid: AtomicI32::new(init.sid),
             creds: Mutex::new(init.creds),
             fds: Mutex::new(init.fds),
             fs: Mutex::new(init.fs),
@@ -85,6 +89,7 @@ impl Process {
             exit_status: Mutex::new(None),
             vfork_done: Mutex::new(false),
             vfork_cv: Condvar::new(),
+            did_exec: AtomicBool::new(false),
         }
     }
 
@@ -96,8 +101,8 @@ impl Process {
         let child = Process::new(ProcessInit {
             pid,
             ppid: parent.pid,
-            pgid: parent.pgid,
-            sid: parent.sid,
+            pgid: parent.pgid(),
+            sid: parent.sid(),
             creds: lock(&parent.creds).clone(),
             fds: lock(&parent.fds).clone(),
             fs,
@@ -114,6 +119,14 @@ impl Process {
 
     pub fn ppid(&self) -> i32 {
         self.ppid.load(Ordering::Relaxed)
+    }
+
+    pub fn pgid(&self) -> i32 {
+        self.pgid.load(Ordering::Relaxed)
+    }
+
+    pub fn sid(&self) -> i32 {
+        self.sid.load(Ordering::Relaxed)
     }
 
     /// Releases a parent waiting in vfork (the child exec'd or ended).

@@ -72,8 +72,8 @@ fn snapshot(p: &Process, fs: &FsView) -> ProcInfo {
     ProcInfo {
         pid: p.pid,
         ppid: p.ppid(),
-        pgid: p.pgid,
-        sid: p.sid,
+        pgid: p.pgid(),
+        sid: p.sid(),
         // One task per process until threads come (issue #4).
         tids: vec![p.pid],
         comm: lock(&p.comm).clone(),

@@ -82,7 +82,7 @@ pub fn wait_child(
         let matches = |c: &Arc<Process>| match target {
             WaitTarget::Any => true,
             WaitTarget::Pid(p) => c.pid == p,
-            WaitTarget::Group(g) => c.pgid == g,
+            WaitTarget::Group(g) => c.pgid() == g,
         };
         if !kids.iter().any(matches) {
             return Err(Errno::ECHILD);

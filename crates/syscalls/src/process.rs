@@ -15,23 +15,84 @@ syscall! { Implemented => fn getuid(task) -> SysResult { Ok(lock(&task.process.c
 syscall! { Implemented => fn geteuid(task) -> SysResult { Ok(lock(&task.process.creds).euid.into()) } }
 syscall! { Implemented => fn getgid(task) -> SysResult { Ok(lock(&task.process.creds).gid.into()) } }
 syscall! { Implemented => fn getegid(task) -> SysResult { Ok(lock(&task.process.creds).egid.into()) } }
-syscall! { Implemented => fn getpgrp(task) -> SysResult { Ok(task.process.pgid as u64) } }
+syscall! { Implemented => fn getpgrp(task) -> SysResult { Ok(task.process.pgid() as u64) } }
+
+/// The process `pid` names for a caller: 0 is the caller itself.
+fn find_process(task: &Task, pid: i32) -> Result<std::sync::Arc<trapline_kernel::Process>, Errno> {
+    if pid == 0 || pid == task.process.pid {
+        return Ok(task.process.clone());
+    }
+    if pid < 0 {
+        return Err(Errno::ESRCH);
+    }
+    task.kernel
+        .process(pid)
+        .filter(|p| lock(&p.exit_status).is_none())
+        .ok_or(Errno::ESRCH)
+}
 
 syscall! {
     Implemented => fn getpgid(task, pid: i32) -> SysResult {
-        if pid != 0 && pid != task.process.pid {
-            return Err(Errno::ESRCH);
-        }
-        Ok(task.process.pgid as u64)
+        Ok(find_process(task, pid)?.pgid() as u64)
     }
 }
 
 syscall! {
     Implemented => fn getsid(task, pid: i32) -> SysResult {
-        if pid != 0 && pid != task.process.pid {
-            return Err(Errno::ESRCH);
+        Ok(find_process(task, pid)?.sid() as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn setpgid(task, pid: i32, pgid: i32) -> SysResult {
+        use std::sync::atomic::Ordering;
+        if pgid < 0 {
+            return Err(Errno::EINVAL);
         }
-        Ok(task.process.sid as u64)
+        let me = &task.process;
+        let target = if pid == 0 || pid == me.pid {
+            me.clone()
+        } else {
+            // Only the caller or one of its children.
+            let child = lock(&me.children).iter().find(|c| c.pid == pid).cloned();
+            let child = child.ok_or(Errno::ESRCH)?;
+            if child.sid() != me.sid() {
+                return Err(Errno::EPERM);
+            }
+            if child.did_exec.load(Ordering::Relaxed) {
+                return Err(Errno::EACCES);
+            }
+            child
+        };
+        let pgid = if pgid == 0 { target.pid } else { pgid };
+        if target.sid() == target.pid {
+            return Err(Errno::EPERM); // a session leader keeps its group
+        }
+        // Joining another group: it must exist in the caller's session.
+        if pgid != target.pid {
+            let exists = task.kernel.processes_snapshot().iter().any(|p| p.pgid() == pgid && p.sid() == me.sid());
+            if !exists {
+                return Err(Errno::EPERM);
+            }
+        }
+        target.pgid.store(pgid, Ordering::Relaxed);
+        Ok(0)
+    }
+}
+
+syscall! {
+    Partial("the new session has no controlling terminal handling yet")
+    => fn setsid(task) -> SysResult {
+        use std::sync::atomic::Ordering;
+        let me = &task.process;
+        let pid = me.pid;
+        let leads_a_group = task.kernel.processes_snapshot().iter().any(|p| p.pgid() == pid);
+        if leads_a_group {
+            return Err(Errno::EPERM);
+        }
+        me.sid.store(pid, Ordering::Relaxed);
+        me.pgid.store(pid, Ordering::Relaxed);
+        Ok(pid as u64)
     }
 }
 

@@ -108,7 +108,7 @@ syscall! {
     Partial("only the calling process itself (other pids: ESRCH); guest handlers are not run yet")
     => fn kill(task, pid: i32, sig: i32) -> SysResult {
         let me = task.process.pid;
-        if pid == me || pid == 0 || pid == -1 || pid == -task.process.pgid {
+        if pid == me || pid == 0 || pid == -1 || pid == -task.process.pgid() {
             signal_self(task, sig)
         } else {
             Err(Errno::ESRCH)

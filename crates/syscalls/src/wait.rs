@@ -27,7 +27,7 @@ syscall! {
         let target = match upid {
             i32::MIN => return Err(Errno::ESRCH),
             -1 => WaitTarget::Any,
-            0 => WaitTarget::Group(task.process.pgid),
+            0 => WaitTarget::Group(task.process.pgid()),
             p if p < 0 => WaitTarget::Group(-p),
             p => WaitTarget::Pid(p),
         };
@@ -79,7 +79,7 @@ syscall! {
         let target = match which {
             P_ALL => WaitTarget::Any,
             P_PID if upid > 0 => WaitTarget::Pid(upid),
-            P_PGID if upid == 0 => WaitTarget::Group(task.process.pgid),
+            P_PGID if upid == 0 => WaitTarget::Group(task.process.pgid()),
             P_PGID if upid > 0 => WaitTarget::Group(upid),
             _ => return Err(Errno::EINVAL),
         };

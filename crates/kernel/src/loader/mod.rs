@@ -198,6 +198,9 @@ impl Task {
     pub fn commit_exec(&mut self, image: Image) {
         // A vfork parent waits for this moment.
         self.process.vfork_release();
+        self.process
+            .did_exec
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.tracee = image.tracee;
         self.regs = image.regs;
         *lock(&self.process.mm) = image.map;
