@@ -69,6 +69,7 @@ fn strace_lines(program: &str, args: &[&str], dir: &Scratch) -> Vec<String> {
         .arg(program)
         .args(args)
         .current_dir("/")
+        .env_remove("LD_LIBRARY_PATH")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -92,6 +93,9 @@ fn trapline_lines(program: &str, args: &[&str], dir: &Scratch) -> Vec<String> {
         .arg(program)
         .args(args)
         .current_dir("/")
+        // cargo points LD_LIBRARY_PATH into target/, which a guest cannot
+        // see when the checkout is under /tmp: the loader's probes differ.
+        .env_remove("LD_LIBRARY_PATH")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
