@@ -132,3 +132,45 @@ fn terminal_settings_under_a_pty() {
     assert!(native.contains("is-a-tty"), "{native}");
     assert_eq!(native, guest);
 }
+
+#[test]
+fn shell_loop_of_200_true_runs() {
+    let out = assert_same(
+        "/bin/sh",
+        &[
+            "-c",
+            "i=0; while [ $i -lt 200 ]; do /bin/true || exit 9; i=$((i+1)); done; echo ran $i",
+        ],
+        b"",
+    );
+    assert_eq!(out.stdout_str(), "ran 200\n");
+}
+
+#[test]
+fn shell_runs_commands_and_sees_their_status() {
+    assert_same(
+        "/bin/sh",
+        &["-c", "/bin/echo one; /bin/false; echo \"false gave $?\"; /bin/sh -c 'exit 6'; echo \"sh gave $?\"; exec /bin/echo exec-ed"],
+        b"",
+    );
+}
+
+/// gcc runs cc1, as and collect2/ld as child processes and writes its
+/// temporary files in /tmp (Trapline's own, natively the host's).
+#[test]
+fn gcc_compiles_and_runs_a_program() {
+    let dir = common::Scratch::new("gcc");
+    let src = dir.path("hello.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void){puts(\"built under trapline\");return 4;}\n",
+    )
+    .unwrap();
+    let script = format!(
+        "out=/tmp/trapline-gcc-$$; gcc -O1 -o $out {} && $out; s=$?; rm -f $out; exit $s",
+        src.display()
+    );
+    let out = assert_same("/bin/sh", &["-c", &script], b"");
+    assert_eq!(out.stdout_str(), "built under trapline\n");
+    assert_eq!(out.status, 4);
+}

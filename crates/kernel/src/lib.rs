@@ -14,6 +14,7 @@ pub mod process;
 pub mod procfs;
 pub mod rlimit;
 pub mod run;
+pub mod rusage;
 pub mod signal;
 pub mod task;
 pub mod wait;

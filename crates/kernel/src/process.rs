@@ -51,6 +51,10 @@ pub struct Process {
     pub vfork_cv: Condvar,
     /// Whether it exec'd since fork (setpgid on it then gives EACCES).
     pub did_exec: AtomicBool,
+    /// Its own usage, taken when it ended (its host process is gone after).
+    pub usage_at_exit: Mutex<crate::rusage::Usage>,
+    /// The usage of its reaped children and their reaped children.
+    pub children_usage: Mutex<crate::rusage::Usage>,
 }
 
 /// The state a new process starts with.
@@ -90,6 +94,8 @@ impl Process {
             vfork_done: Mutex::new(false),
             vfork_cv: Condvar::new(),
             did_exec: AtomicBool::new(false),
+            usage_at_exit: Mutex::new(Default::default()),
+            children_usage: Mutex::new(Default::default()),
         }
     }
 

@@ -83,6 +83,8 @@ pub fn run(task: &mut Task) -> ExitStatus {
                     if let Some(o) = observer {
                         lock(o).exit(task, &call, None);
                     }
+                    *lock(&task.process.usage_at_exit) =
+                        crate::rusage::of_host(task.tracee.host_pid());
                     task.tracee.kill();
                     break status;
                 }

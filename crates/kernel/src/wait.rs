@@ -51,6 +51,8 @@ pub struct Reaped {
     pub pid: i32,
     pub uid: u32,
     pub status: ExitStatus,
+    /// The child's resource usage (with its own reaped children's).
+    pub usage: crate::rusage::Usage,
     /// Whether a core dump is reported (core-dumping signal and a non-zero
     /// RLIMIT_CORE, as the host would have dumped one).
     pub core: bool,
@@ -105,11 +107,17 @@ pub fn wait_child(
                 .map_or(0, |l| l.cur);
             let core = matches!(status, ExitStatus::Signaled(s) if dumps_core(s)) && core_limit > 0;
             let uid = lock(&child.creds).uid;
+            let mut usage = *lock(&child.usage_at_exit);
+            usage += *lock(&child.children_usage);
+            if !keep {
+                *lock(&process.children_usage) += usage;
+            }
             return Ok(Some(Reaped {
                 pid: child.pid,
                 uid,
                 status,
                 core,
+                usage,
             }));
         }
         if nohang {

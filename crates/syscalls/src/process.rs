@@ -404,3 +404,39 @@ syscall! {
         }
     }
 }
+
+const RUSAGE_SELF: i32 = 0;
+const RUSAGE_CHILDREN: i32 = -1;
+const RUSAGE_THREAD: i32 = 1;
+
+syscall! {
+    Partial("CPU times and maxrss; page faults, I/O and context switches read 0")
+    => fn getrusage(task, who: i32, ru: UserAddr) -> SysResult {
+        use trapline_kernel::rusage::{of_host, rusage_bytes};
+        let usage = match who {
+            RUSAGE_SELF | RUSAGE_THREAD => of_host(task.tracee.host_pid()),
+            RUSAGE_CHILDREN => *lock(&task.process.children_usage),
+            _ => return Err(Errno::EINVAL),
+        };
+        task.mem().write(ru.0, &rusage_bytes(&usage))?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn times(task, tbuf: UserAddr) -> SysResult {
+        use trapline_kernel::rusage::{of_host, ticks};
+        if !tbuf.is_null() {
+            let me = of_host(task.tracee.host_pid());
+            let kids = *lock(&task.process.children_usage);
+            let t: [u64; 4] = [ticks(me.utime_us), ticks(me.stime_us), ticks(kids.utime_us), ticks(kids.stime_us)];
+            let bytes: Vec<u8> = t.iter().flat_map(|v| v.to_ne_bytes()).collect();
+            task.mem().write(tbuf.0, &bytes)?;
+        }
+        // Clock ticks since an arbitrary point: the host's boot, as Linux.
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: ts is a valid out-pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+        Ok(ticks(ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000))
+    }
+}

@@ -1,6 +1,7 @@
 //! Waiting for children: wait4 and waitid.
 
 use trapline_kernel::run::ExitStatus;
+use trapline_kernel::rusage::rusage_bytes;
 use trapline_kernel::wait::{wait_child, Reaped, WaitTarget};
 
 use crate::prelude::*;
@@ -14,12 +15,8 @@ const WNOTHREAD: i32 = 0x2000_0000;
 const WALL: i32 = 0x4000_0000;
 const WCLONE: i32 = 0x8000_0000_u32 as i32;
 
-/// `struct rusage` is 144 bytes; Trapline does not account resources per
-/// child yet, so it reports zeros.
-const RUSAGE_SIZE: usize = 144;
-
 syscall! {
-    Partial("stopped and continued children are never reported (no job control yet); rusage is all zeros")
+    Partial("stopped and continued children are never reported (no job control yet); rusage has CPU times and maxrss only")
     => fn wait4(task, upid: i32, stat_addr: UserAddr, options: i32, ru: UserAddr) -> SysResult {
         if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0 {
             return Err(Errno::EINVAL);
@@ -38,7 +35,7 @@ syscall! {
             write_obj(&task.mem(), stat_addr.0, &r.wait_status())?;
         }
         if !ru.is_null() {
-            task.mem().write(ru.0, &[0u8; RUSAGE_SIZE])?;
+            task.mem().write(ru.0, &rusage_bytes(&r.usage))?;
         }
         Ok(r.pid as u64)
     }
@@ -69,7 +66,7 @@ fn child_siginfo(r: Option<&Reaped>) -> [u8; 128] {
 }
 
 syscall! {
-    Partial("P_PIDFD, stopped and continued children are not supported; rusage is all zeros")
+    Partial("P_PIDFD, stopped and continued children are not supported; rusage has CPU times and maxrss only")
     => fn waitid(task, which: i32, upid: i32, infop: UserAddr, options: i32, ru: UserAddr) -> SysResult {
         if options & !(WNOHANG | WNOWAIT | WEXITED | libc::WSTOPPED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0
             || options & (WEXITED | libc::WSTOPPED | WCONTINUED) == 0
@@ -92,7 +89,7 @@ syscall! {
             task.mem().write(infop.0, &child_siginfo(r.as_ref()))?;
         }
         if !ru.is_null() {
-            task.mem().write(ru.0, &[0u8; RUSAGE_SIZE])?;
+            task.mem().write(ru.0, &rusage_bytes(&r.map(|r| r.usage).unwrap_or_default()))?;
         }
         Ok(0)
     }
