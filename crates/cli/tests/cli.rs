@@ -251,3 +251,43 @@ fn hostile_arguments_get_answers() {
         "{err}"
     );
 }
+
+/// A guest blocked in the kernel reading an empty pipe (it holds the write
+/// end itself, so the read never returns natively either) is interrupted
+/// by Ctrl-C: the pipe's wait ends with EINTR, the guest dies of SIGINT.
+#[test]
+fn ctrl_c_interrupts_a_read_of_an_empty_pipe() {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    let dir = Scratch::new("pipe-wait");
+    let exe = compile(&dir.0, "pipe_wait", Link::Static);
+    let mut cmd = Command::new(trapline_bin());
+    cmd.arg("run")
+        .arg("--")
+        .arg(&exe)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd.process_group(0);
+    let mut child = cmd.spawn().unwrap();
+    // Wait until the guest is about to block.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut line = [0u8; 8];
+    stdout.read_exact(&mut line).unwrap();
+    assert_eq!(&line, b"waiting\n");
+    std::thread::sleep(Duration::from_millis(200));
+    let start = Instant::now();
+    // SAFETY: signals the test's own child process group.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "the pipe read was not interrupted"
+    );
+    assert_eq!(out.status.code(), Some(130));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("killed by SIGINT"), "{err}");
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+}

@@ -85,3 +85,19 @@ fn exec_from_the_guest() {
 
 differential!(fork);
 differential!(pgrp);
+differential!(pipes);
+differential!(sigpipe);
+
+/// A write to a pipe with no reader kills the writer with SIGPIPE when it
+/// does not ignore it: status 141, natively and under Trapline.
+#[test]
+fn sigpipe_kills_with_status_141() {
+    let out = diff_c("sigpipe", Link::Static, &[]);
+    assert_eq!(out.status, 128 + libc::SIGPIPE);
+    assert!(
+        out.stdout_str().ends_with("writing for real\n"),
+        "{}",
+        out.stdout_str()
+    );
+}
+differential!(pipe_fork);

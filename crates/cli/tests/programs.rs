@@ -174,3 +174,25 @@ fn gcc_compiles_and_runs_a_program() {
     assert_eq!(out.stdout_str(), "built under trapline\n");
     assert_eq!(out.status, 4);
 }
+
+#[test]
+fn shell_pipeline() {
+    assert_same("/bin/sh", &["-c", "ls /usr | sort | head -3"], b"");
+}
+
+#[test]
+fn shell_pipeline_with_stdin_and_status() {
+    let out = assert_same(
+        "/bin/sh",
+        &["-c", "sort -r | tr a-z A-Z | head -2; exit 3"],
+        b"pear\napple\nfig\n",
+    );
+    assert_eq!(out.status, 3);
+}
+
+/// `yes | head`: the writer dies of SIGPIPE once head exits, and the shell
+/// moves on.
+#[test]
+fn sigpipe_ends_a_pipeline_writer() {
+    assert_same("/bin/sh", &["-c", "yes | head -3; echo done"], b"");
+}

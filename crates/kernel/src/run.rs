@@ -106,6 +106,12 @@ pub fn run(task: &mut Task) -> ExitStatus {
             }
         }
     };
+    // The process is gone: its files close now, before its parent hears of
+    // it (Linux's exit_files), so the other ends of its pipes see EOF or
+    // EPIPE while it is a zombie. One task per process for now; with
+    // threads, the last user of the fd table does this.
+    let files = std::mem::take(&mut *lock(&task.process.fds));
+    drop(files);
     if let Some(o) = observer {
         lock(o).ended(task, status);
     }

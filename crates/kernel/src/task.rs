@@ -78,19 +78,30 @@ pub fn guest_signal_pending(host_pid: i32, process: &Process) -> bool {
 /// The host signals queued for `host_pid` (bit N-1 for signal N),
 /// thread-directed and process-directed, from /proc: what
 /// `Tracee::pending_host_signals` reads, by pid, so that any code on the
-/// task's host thread can ask.
+/// task's host thread can ask. A host process that died under the kernel
+/// (killed from outside: a zombie, or gone) counts as SIGKILL pending, so a
+/// blocking wait on its behalf ends and the run loop sees the death.
 fn host_pending_signals(host_pid: i32) -> u64 {
-    let Ok(status) = std::fs::read_to_string(format!("/proc/{host_pid}/status")) else {
-        return 0;
+    const KILLED: u64 = 1 << (libc::SIGKILL - 1);
+    let status = match std::fs::read_to_string(format!("/proc/{host_pid}/status")) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return KILLED,
+        Err(_) => return 0,
     };
-    status
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("SigPnd:")
-                .or_else(|| l.strip_prefix("ShdPnd:"))
-        })
-        .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .fold(0, |a, b| a | b)
+    let mut pending = 0;
+    for line in status.lines() {
+        if let Some(state) = line.strip_prefix("State:") {
+            if matches!(state.trim_start().as_bytes().first(), Some(b'Z' | b'X')) {
+                return KILLED;
+            }
+        } else if let Some(v) = line
+            .strip_prefix("SigPnd:")
+            .or_else(|| line.strip_prefix("ShdPnd:"))
+        {
+            pending |= u64::from_str_radix(v.trim(), 16).unwrap_or(0);
+        }
+    }
+    pending
 }
 
 impl Task {
