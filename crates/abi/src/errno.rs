@@ -76,9 +76,39 @@ errnos!(
     ENOTCONN,
 );
 
+/// Linux's internal restart codes (`include/linux/errno.h`). A handler
+/// returns one when a signal interrupted it; signal delivery turns it into
+/// `EINTR` or a restart of the call (Linux's rules, `SA_RESTART`). They
+/// never reach a guest.
+impl Errno {
+    /// Restart if the handler has `SA_RESTART` (or no handler runs).
+    pub const ERESTARTSYS: Errno = Errno(512);
+    /// Always restart.
+    pub const ERESTARTNOINTR: Errno = Errno(513);
+    /// Restart only if no handler runs; `EINTR` otherwise.
+    pub const ERESTARTNOHAND: Errno = Errno(514);
+    /// Like `ERESTARTNOHAND`, but the restart goes through
+    /// `restart_syscall` (the thread's restart block: nanosleep's time left).
+    pub const ERESTART_RESTARTBLOCK: Errno = Errno(516);
+
+    /// Whether this is an interruption that signal delivery resolves:
+    /// one of the internal restart codes, or `EINTR` from a blocking wait
+    /// (treated as `ERESTARTSYS`).
+    pub fn is_restart(self) -> bool {
+        matches!(self.0, 4 | 512 | 513 | 514 | 516)
+    }
+}
+
 impl Errno {
     /// The symbolic name, e.g. `"ENOENT"`, or `None` for an unknown value.
     pub fn name(self) -> Option<&'static str> {
+        match self.0 {
+            512 => return Some("ERESTARTSYS"),
+            513 => return Some("ERESTARTNOINTR"),
+            514 => return Some("ERESTARTNOHAND"),
+            516 => return Some("ERESTART_RESTARTBLOCK"),
+            _ => {}
+        }
         let i = usize::try_from(self.0).ok()?;
         crate::table::errno::NAMES
             .get(i)

@@ -7,6 +7,7 @@
 
 pub mod errno;
 pub mod plain;
+pub mod signal;
 pub mod structs;
 pub mod syscall;
 pub mod table;

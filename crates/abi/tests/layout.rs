@@ -47,3 +47,58 @@ fn sysinfo_matches_c() {
         offset_of!(libc::sysinfo, mem_unit)
     );
 }
+
+#[test]
+fn signal_structs_match_c() {
+    use trapline_abi::signal::*;
+    assert_eq!(size_of::<SigInfo>(), size_of::<libc::siginfo_t>());
+    assert_eq!(size_of::<StackT>(), size_of::<libc::stack_t>());
+    assert_eq!(
+        offset_of!(StackT, ss_flags),
+        offset_of!(libc::stack_t, ss_flags)
+    );
+    assert_eq!(
+        offset_of!(StackT, ss_size),
+        offset_of!(libc::stack_t, ss_size)
+    );
+    // glibc's mcontext_t is the kernel's sigcontext seen as gregs[23],
+    // fpregs and reserved words.
+    assert_eq!(size_of::<SigContext>(), size_of::<libc::mcontext_t>());
+    assert_eq!(offset_of!(SigContext, rip), 8 * libc::REG_RIP as usize);
+    assert_eq!(offset_of!(SigContext, rsp), 8 * libc::REG_RSP as usize);
+    assert_eq!(offset_of!(SigContext, eflags), 8 * libc::REG_EFL as usize);
+    assert_eq!(offset_of!(SigContext, err), 8 * libc::REG_ERR as usize);
+    assert_eq!(offset_of!(SigContext, cr2), 8 * libc::REG_CR2 as usize);
+    assert_eq!(
+        offset_of!(SigContext, fpstate),
+        offset_of!(libc::mcontext_t, fpregs)
+    );
+    assert_eq!(
+        offset_of!(UContext, uc_stack),
+        offset_of!(libc::ucontext_t, uc_stack)
+    );
+    assert_eq!(
+        offset_of!(UContext, uc_mcontext),
+        offset_of!(libc::ucontext_t, uc_mcontext)
+    );
+    assert_eq!(
+        offset_of!(UContext, uc_sigmask),
+        offset_of!(libc::ucontext_t, uc_sigmask)
+    );
+    assert_eq!(size_of::<UContext>(), 304);
+    assert_eq!(size_of::<RtSigFrame>(), 440);
+    assert_eq!(size_of::<FpxSwBytes>(), 48);
+    // The union's fields, through libc's accessors.
+    let mut info = SigInfo::child(libc::SIGCHLD, CLD_EXITED, 1234, 1000, 7);
+    info.errno = 0;
+    // SAFETY: SigInfo and siginfo_t have the same size; any bytes are valid.
+    let c: libc::siginfo_t = unsafe { std::mem::transmute(info) };
+    // SAFETY: reading union fields of a plain struct.
+    unsafe {
+        assert_eq!(c.si_pid(), 1234);
+        assert_eq!(c.si_uid(), 1000);
+        assert_eq!(c.si_status(), 7);
+    }
+    assert_eq!(c.si_signo, libc::SIGCHLD);
+    assert_eq!(c.si_code, CLD_EXITED);
+}

@@ -224,6 +224,49 @@ fn ctrl_c_interrupts_a_blocking_read() {
     assert_eq!(out.status.code(), Some(130));
 }
 
+/// Ctrl-C reaches a guest's SIGINT handler, also while the guest waits in
+/// the kernel (a blocking pipe read under SA_RESTART): the handler runs,
+/// prints and exits 3.
+#[test]
+fn ctrl_c_runs_the_guest_sigint_handler() {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    let dir = Scratch::new("ctrlc");
+    let exe = compile(&dir.0, "sig_ctrlc", Link::Static);
+    for (i, wait_ms) in [(0, 300u64), (1, 1200)] {
+        let mut cmd = Command::new(trapline_bin());
+        cmd.arg("run")
+            .arg("--")
+            .arg(&exe)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd.process_group(0);
+        let start = Instant::now();
+        let mut child = cmd.spawn().unwrap();
+        // Wait for the guest to say it is waiting, then a bit longer so
+        // that it sits in the kernel.
+        let mut out = child.stdout.take().unwrap();
+        let mut first = [0u8; 8];
+        out.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"waiting\n");
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        // SAFETY: signals the test's own child process group.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "round {i}: not interrupted"
+        );
+        assert_eq!(status.code(), Some(3), "round {i}: {rest}");
+        // From outside the sandbox: no sender pid; the terminal's code
+        // (here kill(2): SI_USER).
+        assert_eq!(rest, "caught SIGINT 2 code=0 pid=0\n", "round {i}");
+    }
+}
+
 /// Hostile arguments to every syscall Trapline serves: each call answers,
 /// the guest runs to its end, and Trapline never loses it or panics.
 #[test]

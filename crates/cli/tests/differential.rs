@@ -101,3 +101,20 @@ fn sigpipe_kills_with_status_141() {
     );
 }
 differential!(pipe_fork);
+differential!(creds);
+differential!(sched);
+// Signals: delivery to handlers, frames, masks, restarts, children.
+differential!(sig_info);
+differential!(sig_altstack);
+differential!(sig_nested);
+differential!(sig_mask);
+differential!(sig_fpu);
+differential!(sig_segv);
+differential!(sig_restart);
+differential!(sig_pgrp);
+differential!(sig_suspend);
+differential!(sig_timedwait);
+differential!(sig_child);
+differential!(sig_sleep);
+differential!(sig_threads);
+differential!(poll);

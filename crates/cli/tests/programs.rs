@@ -196,3 +196,19 @@ fn shell_pipeline_with_stdin_and_status() {
 fn sigpipe_ends_a_pipeline_writer() {
     assert_same("/bin/sh", &["-c", "yes | head -3; echo done"], b"");
 }
+
+#[test]
+fn python3_subprocess_and_popen() {
+    assert_same(
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import subprocess, os\n\
+             r = subprocess.run(['sh', '-c', 'echo out; echo err >&2; exit 3'], capture_output=True)\n\
+             print(r.returncode, r.stdout, r.stderr)\n\
+             print(subprocess.run(['true']).returncode)\n\
+             print(os.popen('ls /usr | head -2').read(), end='')",
+        ],
+        b"",
+    );
+}

@@ -1,11 +1,18 @@
-//! Creating processes: fork, vfork and clone without `CLONE_THREAD`.
+//! Creating processes and threads: fork, vfork, clone and clone3.
 //!
-//! The host forks the guest's host process (an injected `clone`, so the
-//! host does copy-on-write), and the new host process gets its own host
-//! thread as tracer (ptrace's rule: one tracer thread per tracee). The
-//! parent's tracer hands the child over detached and stopped
+//! A process: the host forks the guest's host process (an injected
+//! `clone`, so the host does copy-on-write), and the new host process gets
+//! its own host thread as tracer (ptrace's rule: one tracer thread per
+//! tracee). The parent's tracer hands the child over detached and stopped
 //! (`Tracee::fork`), the new thread adopts it (`Tracee::adopt`), sets the
 //! guest registers and runs it like any task.
+//!
+//! A thread (`CLONE_THREAD`): the same, with an injected host clone that
+//! makes a host thread in the same host process (`Tracee::clone_thread`:
+//! handed over spinning, not stopped, as a SIGSTOP would stop the whole
+//! group). The new task shares the `Process`, has its own virtual tid (from
+//! the pid space), signal mask and `clear_child_tid`. The guest's tid
+//! pointers are never given to the host: the kernel writes virtual tids.
 
 use std::sync::Arc;
 
@@ -15,9 +22,9 @@ use trapline_platform::{cpu, ForkKind, Regs, Tracee};
 
 use crate::kernel::Kernel;
 use crate::process::{lock, Process};
-use crate::run::{run, ExitStatus};
+use crate::run::ExitStatus;
 use crate::task::{PrctlState, Task};
-use crate::wait;
+use crate::thread::{self, ThreadEntry};
 
 /// What the guest asked of clone/clone3/fork/vfork, already validated.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,11 +45,15 @@ const CLONE_SETTLS: u64 = libc::CLONE_SETTLS as u64;
 const CLONE_PARENT_SETTID: u64 = libc::CLONE_PARENT_SETTID as u64;
 const CLONE_CHILD_SETTID: u64 = libc::CLONE_CHILD_SETTID as u64;
 const CLONE_CHILD_CLEARTID: u64 = libc::CLONE_CHILD_CLEARTID as u64;
+const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
 
 /// Everything the child's host thread needs to start.
 struct ChildStart {
     kernel: Arc<Kernel>,
     process: Arc<Process>,
+    entry: Arc<ThreadEntry>,
+    /// The virtual tid of the new task (its pid for a process).
+    tid: i32,
     host_pid: i32,
     regs: Regs,
     signal_mask: u64,
@@ -53,6 +64,9 @@ struct ChildStart {
 /// Creates a child process of `task`'s and returns its pid. With
 /// `CLONE_VFORK` the caller waits until the child execs or ends.
 pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
+    if req.flags & CLONE_THREAD != 0 {
+        return clone_thread(task, req);
+    }
     let kind = if req.flags & CLONE_VM != 0 {
         ForkKind::SharedMemory
     } else {
@@ -65,6 +79,7 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     })?;
     let pid = task.kernel.alloc_pid();
     let child = Arc::new(Process::forked_from(&task.process, pid));
+    let entry = child.threads.first(pid);
     task.kernel.register_process(&child);
     lock(&task.process.children).push(child.clone());
     if req.flags & CLONE_PARENT_SETTID != 0 {
@@ -81,6 +96,8 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     let start = ChildStart {
         kernel: task.kernel.clone(),
         process: child.clone(),
+        entry: entry.clone(),
+        tid: pid,
         host_pid,
         regs,
         signal_mask: task.signal_mask,
@@ -93,7 +110,12 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     if spawned.is_err() {
         // SAFETY: kill of the host process we just created.
         unsafe { libc::kill(host_pid, libc::SIGKILL) };
-        wait::process_ended(&task.kernel, &child, ExitStatus::Signaled(libc::SIGKILL));
+        thread::finish(
+            &task.kernel,
+            &child,
+            &entry,
+            ExitStatus::Signaled(libc::SIGKILL),
+        );
         return Err(Errno::EAGAIN);
     }
     if req.flags & CLONE_VFORK != 0 {
@@ -118,31 +140,99 @@ fn wait_for_vfork_child(task: &Task, child: &Process) {
     }
 }
 
-/// The child's host thread: adopt the host process, become its task, run
-/// it, and report its end.
+/// Creates a thread in `task`'s process and returns its tid.
+fn clone_thread(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
+    let host_tid = task.tracee.clone_thread(&task.regs).map_err(|e| {
+        if !task.thread.killed() {
+            task.kernel.note(&format!(
+                "trapline: thread creation failed on the host: {e}"
+            ));
+        }
+        Errno::EAGAIN
+    })?;
+    let tid = task.kernel.alloc_pid();
+    // A group that is ending takes no new thread; the new host thread,
+    // spinning, ends with the host process.
+    let entry = task.process.threads.register(tid, Some(&task.thread))?;
+    let mem = task.mem();
+    // The memory is shared: both writes are done before the thread runs.
+    // Linux ignores failed writes here.
+    if req.flags & CLONE_PARENT_SETTID != 0 {
+        let _ = write_obj(&mem, req.parent_tid, &tid);
+    }
+    if req.flags & CLONE_CHILD_SETTID != 0 {
+        let _ = write_obj(&mem, req.child_tid, &tid);
+    }
+    let mut regs = task.regs.for_child();
+    if req.stack != 0 {
+        regs.set_sp(req.stack);
+    }
+    if req.flags & CLONE_SETTLS != 0 {
+        regs.set_fs_base(req.tls);
+    }
+    let mut prctl = task.prctl.clone();
+    prctl.pdeathsig = 0;
+    let start = ChildStart {
+        kernel: task.kernel.clone(),
+        process: task.process.clone(),
+        entry: entry.clone(),
+        tid,
+        host_pid: host_tid,
+        regs,
+        signal_mask: task.signal_mask,
+        prctl,
+        req,
+    };
+    let spawned = std::thread::Builder::new()
+        .name(format!("trapline-tid-{tid}"))
+        .spawn(move || child_main(start));
+    if spawned.is_err() {
+        // The new host thread spins untraced and cannot be ended alone:
+        // the process cannot go on.
+        task.kernel
+            .note("trapline: no host thread for a new guest thread; ending the process");
+        // SAFETY: kill of the guest's own host process.
+        unsafe { libc::kill(host_tid, libc::SIGKILL) };
+        thread::finish(
+            &task.kernel,
+            &task.process,
+            &entry,
+            ExitStatus::Signaled(libc::SIGKILL),
+        );
+        return Err(Errno::EAGAIN);
+    }
+    Ok(tid)
+}
+
+/// The new task's host thread: adopt the host process or thread, become
+/// its task, run it, and report its end.
 fn child_main(start: ChildStart) {
     let cpu = start.kernel.next_cpu();
     cpu::pin_current_thread(cpu);
     let tracee = match Tracee::adopt(start.host_pid) {
         Ok(t) => t,
         Err(e) => {
-            start
-                .kernel
-                .note(&format!("trapline: cannot take over a forked process: {e}"));
+            // Gone already when its group was killed meanwhile.
+            if !start.entry.killed() {
+                start
+                    .kernel
+                    .note(&format!("trapline: cannot take over a new task: {e}"));
+            }
             // SAFETY: kill of the host process this thread was to serve.
             unsafe { libc::kill(start.host_pid, libc::SIGKILL) };
-            wait::process_ended(
+            thread::finish(
                 &start.kernel,
                 &start.process,
+                &start.entry,
                 ExitStatus::Signaled(libc::SIGKILL),
             );
             return;
         }
     };
     cpu::pin_process(start.host_pid, cpu);
-    let pid = start.process.pid;
+    let tid = start.tid;
     let mut task = Task {
-        tid: pid,
+        tid,
         process: start.process,
         kernel: start.kernel,
         tracee,
@@ -152,16 +242,14 @@ fn child_main(start: ChildStart) {
         robust_list: (0, 0),
         exit: None,
         prctl: start.prctl,
+        thread: start.entry,
     };
-    if start.req.flags & CLONE_CHILD_SETTID != 0 {
-        let _ = write_obj(&task.mem(), start.req.child_tid, &pid);
+    let thread = start.req.flags & CLONE_THREAD != 0;
+    if !thread && start.req.flags & CLONE_CHILD_SETTID != 0 {
+        let _ = write_obj(&task.mem(), start.req.child_tid, &tid);
     }
     if start.req.flags & CLONE_CHILD_CLEARTID != 0 {
         task.clear_child_tid = start.req.child_tid;
     }
-    let status = run(&mut task);
-    task.tracee.kill();
-    let (kernel, process) = (task.kernel.clone(), task.process.clone());
-    drop(task);
-    wait::process_ended(&kernel, &process, status);
+    thread::run_to_end(task);
 }

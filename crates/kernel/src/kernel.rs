@@ -42,6 +42,8 @@ pub struct Kernel {
     observer: OnceLock<Mutex<Box<dyn SyscallObserver + Send>>>,
     /// Round-robin over `cpus` for new tasks' host threads.
     next_cpu: AtomicUsize,
+    /// The futex wait queues of every guest.
+    pub futexes: crate::futex::FutexTable,
 }
 
 impl Kernel {
@@ -58,6 +60,7 @@ impl Kernel {
             dispatcher: OnceLock::new(),
             observer: OnceLock::new(),
             next_cpu: AtomicUsize::new(0),
+            futexes: crate::futex::FutexTable::default(),
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod creds;
 pub mod fork;
+pub mod futex;
 pub mod kernel;
 pub mod loader;
 pub mod mm;
@@ -17,6 +18,7 @@ pub mod run;
 pub mod rusage;
 pub mod signal;
 pub mod task;
+pub mod thread;
 pub mod wait;
 
 pub use kernel::Kernel;

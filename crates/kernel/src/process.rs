@@ -27,6 +27,8 @@ pub struct Process {
     pub mm: Mutex<MemoryMap>,
     pub rlimits: Mutex<Rlimits>,
     pub signals: Mutex<SignalActions>,
+    /// Pending signals and the threads' signal states (`crate::signal`).
+    pub sig: crate::signal::ProcessSignals,
     /// The guest path of the running executable (for /proc/self/exe).
     pub exe: Mutex<Vec<u8>>,
     /// argv of the last exec, each string followed by a NUL
@@ -55,6 +57,14 @@ pub struct Process {
     pub usage_at_exit: Mutex<crate::rusage::Usage>,
     /// The usage of its reaped children and their reaped children.
     pub children_usage: Mutex<crate::rusage::Usage>,
+    /// Its threads (tasks), and how the group ends (`crate::thread`).
+    pub threads: crate::thread::ThreadGroup,
+    /// sched_setaffinity's mask, when set (None: every CPU the guest has).
+    pub affinity: Mutex<Option<Vec<usize>>>,
+    /// Scheduling policy and priority (sched_setscheduler).
+    pub sched_policy: Mutex<(i32, i32)>,
+    /// The nice value (setpriority).
+    pub nice: AtomicI32,
 }
 
 /// The state a new process starts with.
@@ -84,6 +94,7 @@ impl Process {
             mm: Mutex::new(init.mm),
             rlimits: Mutex::new(init.rlimits),
             signals: Mutex::new(init.signals),
+            sig: Default::default(),
             exe: Mutex::new(Vec::new()),
             cmdline: Mutex::new(Vec::new()),
             environ: Mutex::new(Vec::new()),
@@ -96,6 +107,10 @@ impl Process {
             did_exec: AtomicBool::new(false),
             usage_at_exit: Mutex::new(Default::default()),
             children_usage: Mutex::new(Default::default()),
+            threads: crate::thread::ThreadGroup::default(),
+            affinity: Mutex::new(None),
+            sched_policy: Mutex::new((0, 0)),
+            nice: AtomicI32::new(0),
         }
     }
 
@@ -120,6 +135,11 @@ impl Process {
         *lock(&child.cmdline) = lock(&parent.cmdline).clone();
         *lock(&child.environ) = lock(&parent.environ).clone();
         *lock(&child.comm) = lock(&parent.comm).clone();
+        *lock(&child.affinity) = lock(&parent.affinity).clone();
+        *lock(&child.sched_policy) = *lock(&parent.sched_policy);
+        child
+            .nice
+            .store(parent.nice.load(Ordering::Relaxed), Ordering::Relaxed);
         child
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use trapline_platform::{Stop, SyscallArgs};
 
-use crate::process::{lock, Process};
-use crate::signal;
-use crate::task::{guest_signal_pending, Task};
+use crate::process::lock;
+use crate::signal::{self, ThreadSignals};
+use crate::task::Task;
 use crate::{Errno, SysResult};
 
 /// How a guest process ended.
@@ -42,24 +42,35 @@ pub fn run(task: &mut Task) -> ExitStatus {
     let kernel = task.kernel.clone();
     let dispatcher: &dyn Dispatcher = &**kernel.dispatcher();
     let observer = kernel.observer();
-    // Blocking waits in the vfs (pipes) end with EINTR when a signal for
-    // this guest arrives; they ask through this hook. The host process
-    // behind the task changes at exec, hence the cell.
+    // The task's signal state; blocking waits in the vfs (pipes) end with
+    // EINTR when a signal for this guest arrives, and ask through this
+    // hook. The host process behind the task changes at exec, hence the
+    // cell.
+    let thr = signal::deliver::attach(task);
     let host_pid = Rc::new(Cell::new(task.tracee.host_pid()));
-    let _hook = InterruptHook::install(host_pid.clone(), task.process.clone());
-    let mut deliver = 0;
+    let _hook = InterruptHook::install(host_pid.clone(), task, thr.clone());
+    // A syscall interrupted by a signal and rewound to run again, with its
+    // restart code: the handler about to run decides (SA_RESTART).
+    let mut interrupted: Option<Errno> = None;
     let status = loop {
-        let stop = match task.tracee.switch(&mut task.regs, deliver) {
+        // Nothing returns to the guest while it has a deliverable signal.
+        if let Some(status) = signal::deliver::before_resume(task, &thr, &mut interrupted) {
+            crate::thread::exit_group(task, status);
+            end_task(task);
+            break status;
+        }
+        let stop = match task.tracee.switch(&mut task.regs, 0) {
             Ok(stop) => stop,
             Err(e) => {
                 task.kernel.note(&format!("trapline: lost the guest: {e}"));
                 break ExitStatus::Signaled(libc::SIGKILL);
             }
         };
-        deliver = 0;
         match stop {
             Stop::Syscall => {
+                interrupted = None;
                 host_pid.set(task.tracee.host_pid());
+                thr.set_host(task.tracee.host_pid());
                 let call = task.regs.syscall();
                 if let Some(o) = observer {
                     lock(o).enter(task, &call);
@@ -68,32 +79,58 @@ pub fn run(task: &mut Task) -> ExitStatus {
                     Some(r) => r,
                     None => break ExitStatus::Signaled(libc::SIGKILL),
                 };
-                // A host call the handler blocked in was interrupted by a
-                // signal for Trapline alone: the guest never sees it, the
-                // call starts again (Linux's ERESTARTNOINTR, in effect).
-                while result == Err(Errno::EINTR) && task.exit.is_none() && !task.interrupted() {
-                    result = dispatcher.dispatch(task, &call);
+                // An interrupted call with nothing for the guest to see (a
+                // signal for Trapline alone, or one already gone) runs again
+                // at once, in the kernel.
+                while let Err(e) = result {
+                    if !e.is_restart() || task.exit.is_some() || task.interrupted() {
+                        break;
+                    }
+                    result = if e == Errno::ERESTART_RESTARTBLOCK {
+                        signal::deliver::run_restart_block(task)
+                    } else {
+                        dispatcher.dispatch(task, &call)
+                    };
                 }
+                // exec may have changed the host thread, and the tid.
+                thr.set_tid(task.tid);
+                thr.set_host(task.tracee.host_pid());
                 tracing::trace!(tid = task.tid, nr = call.nr, args = ?call.args, ?result, "syscall");
-                let ret = match result {
-                    Ok(v) => v,
-                    Err(e) => e.as_return(),
-                };
                 if let Some(status) = task.exit {
                     if let Some(o) = observer {
                         lock(o).exit(task, &call, None);
                     }
-                    *lock(&task.process.usage_at_exit) =
-                        crate::rusage::of_host(task.tracee.host_pid());
-                    task.tracee.kill();
+                    end_task(task);
                     break status;
                 }
-                task.regs.set_return(ret);
+                let ret = match result {
+                    Ok(v) => v,
+                    Err(e) if e.is_restart() => {
+                        // Rewound: it runs again unless a handler's rules
+                        // make it EINTR (decided in before_resume).
+                        signal::deliver::rewind(task, e);
+                        interrupted = Some(e);
+                        e.as_return()
+                    }
+                    Err(e) => {
+                        task.regs.set_return(e.as_return());
+                        e.as_return()
+                    }
+                };
+                if interrupted.is_none() {
+                    task.regs.set_return(ret);
+                }
                 if let Some(o) = observer {
                     lock(o).exit(task, &call, Some(ret as i64));
                 }
             }
-            Stop::Signal(sig) => deliver = signal_action(task, sig),
+            Stop::Signal(sig) => {
+                if let Err(e) = task.tracee.get_regs(&mut task.regs) {
+                    task.kernel.note(&format!("trapline: lost the guest: {e}"));
+                    break ExitStatus::Signaled(libc::SIGKILL);
+                }
+                signal::deliver::host_signal(task, &thr, sig, true);
+            }
             // A stray event stop (e.g. the first stop of an adopted
             // tracee): nothing to do but resume.
             Stop::Event(_) => {}
@@ -101,17 +138,18 @@ pub fn run(task: &mut Task) -> ExitStatus {
             Stop::Killed(sig) => break ExitStatus::Signaled(sig),
         }
         for sig in task.tracee.take_pending_signals() {
-            if deliver == 0 {
-                deliver = signal_action(task, sig);
-            }
+            signal::deliver::host_signal(task, &thr, sig, false);
         }
     };
+    task.process.sig.detach(&thr);
     // The process is gone: its files close now, before its parent hears of
     // it (Linux's exit_files), so the other ends of its pipes see EOF or
-    // EPIPE while it is a zombie. One task per process for now; with
-    // threads, the last user of the fd table does this.
-    let files = std::mem::take(&mut *lock(&task.process.fds));
-    drop(files);
+    // EPIPE while it is a zombie. Only the last thread does it (a thread
+    // that ends alone leaves the fd table to the others).
+    if task.process.threads.count() <= 1 {
+        let files = std::mem::take(&mut *lock(&task.process.fds));
+        drop(files);
+    }
     if let Some(o) = observer {
         lock(o).ended(task, status);
     }
@@ -123,9 +161,11 @@ pub fn run(task: &mut Task) -> ExitStatus {
 struct InterruptHook;
 
 impl InterruptHook {
-    fn install(host_pid: Rc<Cell<i32>>, process: Arc<Process>) -> InterruptHook {
+    fn install(host_pid: Rc<Cell<i32>>, task: &Task, thr: Arc<ThreadSignals>) -> InterruptHook {
+        let process = task.process.clone();
+        let entry = task.thread.clone();
         trapline_vfs::blocking::set_interrupt_check(Box::new(move || {
-            guest_signal_pending(host_pid.get(), &process)
+            entry.killed() || signal::deliver::interrupted_with(&thr, &process, host_pid.get())
         }));
         InterruptHook
     }
@@ -135,6 +175,13 @@ impl Drop for InterruptHook {
     fn drop(&mut self) {
         trapline_vfs::blocking::clear_interrupt_check();
     }
+}
+
+/// Ends the host side of a task whose guest thread exits (exit,
+/// exit_group, or a fatal signal).
+fn end_task(task: &mut Task) {
+    *lock(&task.process.usage_at_exit) = crate::rusage::of_host(task.tracee.host_pid());
+    crate::thread::end_host_thread(task);
 }
 
 /// Runs one handler. A handler must never panic on guest input; if one
@@ -160,27 +207,4 @@ fn dispatch_guarded(
             None
         }
     }
-}
-
-/// Decides what a host signal that reached the guest does: dropped when the
-/// guest ignores it, otherwise its default action (delivery to a guest
-/// handler is not implemented yet: a handled signal also takes the default
-/// action, which the user is told about).
-fn signal_action(task: &Task, sig: i32) -> i32 {
-    let action = lock(&task.process.signals)
-        .get(sig as usize)
-        .unwrap_or_default();
-    if action.handler == signal::SIG_IGN && !matches!(sig, libc::SIGKILL | libc::SIGSTOP) {
-        return 0;
-    }
-    if action.handler == signal::SIG_DFL && signal::default_is_ignore(sig) {
-        return 0;
-    }
-    if action.handler > signal::SIG_IGN {
-        task.kernel.note(&format!(
-            "trapline: {} has a guest handler, but signal delivery is not implemented yet; taking the default action",
-            signal::name(sig)
-        ));
-    }
-    sig
 }

@@ -27,6 +27,8 @@ pub struct Task {
     pub exit: Option<ExitStatus>,
     /// Per-thread settings of prctl.
     pub prctl: PrctlState,
+    /// Its place in its process's thread group (`crate::thread`).
+    pub thread: Arc<crate::thread::ThreadEntry>,
 }
 
 /// What prctl sets on a thread.
@@ -54,84 +56,20 @@ impl PrctlState {
     }
 }
 
-/// Whether a host signal that the guest does not ignore is queued for
-/// `host_pid`, the host process behind a thread of `process`. What
-/// `Task::interrupted` answers, without the `Task`: the vfs's blocking waits
-/// ask it through the hook the run loop installs
-/// (`trapline_vfs::blocking::set_interrupt_check`).
-pub fn guest_signal_pending(host_pid: i32, process: &Process) -> bool {
-    let pending = host_pending_signals(host_pid);
-    if pending == 0 {
-        return false;
-    }
-    let actions = crate::process::lock(&process.signals);
-    (1..=64).any(|sig: usize| {
-        pending & (1 << (sig - 1)) != 0
-            && actions.get(sig).is_some_and(|a| {
-                a.handler != crate::signal::SIG_IGN
-                    && !(a.handler == crate::signal::SIG_DFL
-                        && crate::signal::default_is_ignore(sig as i32))
-            })
-    })
-}
-
-/// The host signals queued for `host_pid` (bit N-1 for signal N),
-/// thread-directed and process-directed, from /proc: what
-/// `Tracee::pending_host_signals` reads, by pid, so that any code on the
-/// task's host thread can ask. A host process that died under the kernel
-/// (killed from outside: a zombie, or gone) counts as SIGKILL pending, so a
-/// blocking wait on its behalf ends and the run loop sees the death.
-fn host_pending_signals(host_pid: i32) -> u64 {
-    const KILLED: u64 = 1 << (libc::SIGKILL - 1);
-    let status = match std::fs::read_to_string(format!("/proc/{host_pid}/status")) {
-        Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return KILLED,
-        Err(_) => return 0,
-    };
-    let mut pending = 0;
-    for line in status.lines() {
-        if let Some(state) = line.strip_prefix("State:") {
-            if matches!(state.trim_start().as_bytes().first(), Some(b'Z' | b'X')) {
-                return KILLED;
-            }
-        } else if let Some(v) = line
-            .strip_prefix("SigPnd:")
-            .or_else(|| line.strip_prefix("ShdPnd:"))
-        {
-            pending |= u64::from_str_radix(v.trim(), 16).unwrap_or(0);
-        }
-    }
-    pending
-}
-
 impl Task {
-    /// Whether a host signal is waiting for this guest thread that the
-    /// guest does not ignore: a blocking call must then end with EINTR so
-    /// the signal takes effect (Ctrl-C during a sleep or a terminal read).
+    /// Whether a blocking call of this task must end now: a signal it does
+    /// not block is pending (in the kernel, or as a host signal such as
+    /// Ctrl-C not yet taken in), or the task must end (its thread group is
+    /// ending, or another thread exec'd). See `signal::interrupted`.
     pub fn interrupted(&self) -> bool {
-        guest_signal_pending(self.tracee.host_pid(), &self.process)
+        crate::signal::interrupted(self)
     }
 
     /// Sleeps for `d` in the kernel on behalf of the guest. Ends early, with
-    /// the time left, when a signal for the guest arrives (Trapline's own
-    /// no-op handlers interrupt the host sleep; see `interrupted`).
+    /// the time left, when a signal for the guest arrives (or the task must
+    /// end); see `signal::sleep`.
     pub fn sleep(&self, d: std::time::Duration) -> Result<(), std::time::Duration> {
-        let deadline = std::time::Instant::now() + d;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                return Ok(());
-            }
-            let ts = libc::timespec {
-                tv_sec: left.as_secs() as libc::time_t,
-                tv_nsec: left.subsec_nanos() as libc::c_long,
-            };
-            // SAFETY: ts is a valid timespec; no remainder is asked for.
-            let r = unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
-            if r != 0 && self.interrupted() {
-                return Err(deadline.saturating_duration_since(std::time::Instant::now()));
-            }
-        }
+        crate::signal::sleep(self, d)
     }
 
     /// The guest memory of this task's address space.
@@ -162,7 +100,9 @@ impl Task {
         *crate::process::lock(&process.environ) = image.environ;
         let prctl = PrctlState::after_exec(&image.execfn, &PrctlState::default());
         *crate::process::lock(&process.comm) = prctl.comm.clone();
+        let thread = process.threads.first(process.pid);
         Task {
+            thread,
             tid: process.pid,
             process,
             kernel,

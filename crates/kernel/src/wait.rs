@@ -14,7 +14,7 @@ use crate::task::Task;
 
 /// Records that `process` ended: it becomes a zombie for its parent to
 /// reap, its vfork parent (if any) is released, its children go to pid 1,
-/// and its parent's waiters wake up.
+/// its parent gets SIGCHLD and its parent's waiters wake up.
 pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus) {
     *lock(&process.exit_status) = Some(status);
     process.vfork_release();
@@ -30,9 +30,15 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
             init.child_changed.notify_all();
         }
     }
+    // SIGCHLD to the parent; a parent that ignores it gets no zombie.
+    let autoreap = crate::signal::send::child_ended(kernel, process, status);
     if let Some(parent) = kernel.process(process.ppid()) {
         // Taking the lock orders this wake-up after a waiter's check.
-        let _kids = lock(&parent.children);
+        let mut kids = lock(&parent.children);
+        if autoreap {
+            kids.retain(|c| c.pid != process.pid);
+            kernel.unregister_process(process.pid);
+        }
         parent.child_changed.notify_all();
     }
 }

@@ -12,6 +12,7 @@
 //! can implement the same contract later without touching the kernel.
 
 pub mod cpu;
+pub mod fpu;
 pub mod memory;
 pub mod ptrace;
 pub mod regs;

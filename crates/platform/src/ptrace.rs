@@ -196,28 +196,80 @@ impl Tracee {
         // attached). Park it on the stub's spin loop, queue a SIGSTOP (which
         // takes effect before it runs a single instruction), and detach: it
         // stays stopped, or at worst spins, until its adopter seizes it.
-        let mut status = 0;
-        // SAFETY: waiting for our auto-attached tracee.
-        unsafe { libc::waitpid(child, &mut status, libc::__WALL) };
-        let mut regs = Regs::zeroed();
-        let parked = Tracee {
-            pid: child,
-            clobbered: false,
-            pending: Vec::new(),
-            alive: false,
-            _not_send: PhantomData,
-        };
-        parked.get_regs(&mut regs)?;
-        regs.raw.rip = STUB_SPIN;
-        regs.raw.orig_rax = u64::MAX;
-        parked.set_regs(&regs.raw)?;
-        // SAFETY: signal and detach of our own stopped tracee.
-        unsafe { libc::syscall(libc::SYS_tgkill, child, child, libc::SIGSTOP) };
-        check(
-            unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) },
-            "PTRACE_DETACH",
-        )?;
+        park_and_detach(child, true)?;
         Ok(child)
+    }
+
+    /// Makes the guest's host process start a new host thread (an
+    /// injected `clone` with the kernel's own flags: `CLONE_VM|CLONE_THREAD|
+    /// CLONE_SIGHAND|CLONE_FS|CLONE_FILES|CLONE_SYSVSEM`, never the guest's
+    /// tid pointers) and hands it over, parked on the stub's spin loop and
+    /// detached, for another host thread to [`adopt`](Tracee::adopt).
+    /// Returns its host tid. Its registers are the adopter's to set.
+    ///
+    /// A SIGSTOP would stop the whole thread group, so a thread is handed
+    /// over running: it spins (`STUB_SPIN`) until its adopter seizes and
+    /// interrupts it.
+    pub fn clone_thread(&mut self, regs: &Regs) -> Result<i32> {
+        let flags = (libc::CLONE_VM
+            | libc::CLONE_THREAD
+            | libc::CLONE_SIGHAND
+            | libc::CLONE_FS
+            | libc::CLONE_FILES
+            | libc::CLONE_SYSVSEM) as u64;
+        // A zero stack: the new thread runs nothing but the spin loop,
+        // which touches no memory, until its adopter sets its registers.
+        let (nr, args) = (libc::SYS_clone, [flags, 0]);
+        let mut child = None;
+        let ret = self.inject_with(regs, nr, &args, &mut |tracee, event| {
+            if event == libc::PTRACE_EVENT_CLONE {
+                child = Some(tracee.event_message()? as i32);
+            }
+            Ok(())
+        })?;
+        let Some(child) = child else {
+            return Err(PlatformError::Unexpected(format!(
+                "injected thread clone returned {ret} without a clone event"
+            )));
+        };
+        park_and_detach(child, false)?;
+        Ok(child)
+    }
+
+    /// Ends this guest thread's host thread alone (an injected `exit`, not
+    /// `exit_group`) and reaps it; the rest of its thread group runs on.
+    /// The host reports a thread-group leader's end only once every other
+    /// thread of its group has ended, so for the leader this returns then.
+    pub fn exit_thread(&mut self, regs: &Regs) -> Result<()> {
+        if !self.alive {
+            return Ok(());
+        }
+        let mut raw = regs.raw;
+        raw.rip = STUB_TRAMPOLINE;
+        raw.rax = libc::SYS_exit as u64;
+        raw.rdi = 0;
+        raw.orig_rax = u64::MAX;
+        self.set_regs(&raw)?;
+        self.clobbered = true;
+        // SAFETY: pid is our stopped tracee; CONT runs the injected exit.
+        let resumed = unsafe { libc::ptrace(libc::PTRACE_CONT, self.pid, 0, 0) };
+        if resumed < 0 {
+            // It was killed under us: it is dying anyway.
+            // SAFETY: sends SIGKILL to our own tracee's thread group.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        }
+        while self.alive {
+            match self.wait()? {
+                Stop::Exited(_) | Stop::Killed(_) => break,
+                // Nothing else may run in this thread now: resume it into
+                // its exit, dropping any signal.
+                _ => {
+                    // SAFETY: pid is our stopped tracee.
+                    unsafe { libc::ptrace(libc::PTRACE_CONT, self.pid, 0, 0) };
+                }
+            }
+        }
+        Ok(())
     }
 
     fn event_message(&self) -> Result<u64> {
@@ -423,6 +475,15 @@ impl Tracee {
         Ok(info)
     }
 
+    /// The signal information of a signal stop, as the 128 bytes of Linux's
+    /// `siginfo_t` (for the kernel's own typed copy).
+    pub fn siginfo_bytes(&self) -> Result<[u8; 128]> {
+        let info = self.siginfo()?;
+        // SAFETY: siginfo_t is 128 bytes of plain data (checked at compile
+        // time by transmute's size rule).
+        Ok(unsafe { std::mem::transmute::<libc::siginfo_t, [u8; 128]>(info) })
+    }
+
     /// The host's auxiliary vector of the stub (for the vDSO address).
     pub fn host_auxv(&self) -> Result<Vec<(u64, u64)>> {
         let bytes = std::fs::read(format!("/proc/{}/auxv", self.pid)).map_err(|source| {
@@ -484,6 +545,47 @@ impl Drop for Tracee {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Hands over a host process or thread that the calling thread traces
+/// and that is at its first stop after an injected clone: parks it on the
+/// stub's spin loop and detaches it. With `stop`, a SIGSTOP is queued first
+/// so that the new process stays stopped until it is adopted (a new
+/// *thread* must not get one: SIGSTOP stops its whole thread group).
+fn park_and_detach(child: i32, stop: bool) -> Result<()> {
+    let mut status = 0;
+    // SAFETY: waiting for our auto-attached tracee.
+    let r = unsafe { libc::waitpid(child, &mut status, libc::__WALL) };
+    if r < 0 {
+        return Err(PlatformError::last("waitpid for a new clone"));
+    }
+    if !libc::WIFSTOPPED(status) {
+        // The whole guest was killed meanwhile.
+        return Err(PlatformError::Gone(child));
+    }
+    let mut regs = Regs::zeroed();
+    let parked = Tracee {
+        pid: child,
+        clobbered: false,
+        pending: Vec::new(),
+        alive: false,
+        _not_send: PhantomData,
+    };
+    parked.get_regs(&mut regs)?;
+    regs.raw.rip = STUB_SPIN;
+    regs.raw.orig_rax = u64::MAX;
+    parked.set_regs(&regs.raw)?;
+    if stop {
+        // SAFETY: signal to our own stopped tracee.
+        unsafe { libc::syscall(libc::SYS_tgkill, child, child, libc::SIGSTOP) };
+    }
+    // SAFETY: detach of our own stopped tracee, with no signal delivered
+    // (the initial SIGSTOP of an auto-attached clone is dropped).
+    check(
+        unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) },
+        "PTRACE_DETACH",
+    )?;
+    Ok(())
 }
 
 /// The ptrace options of every tracee: syscall stops marked, guests killed

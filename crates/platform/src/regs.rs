@@ -95,6 +95,23 @@ impl Regs {
         r
     }
 
+    /// The syscall number at a syscall stop (`orig_rax`; -1 outside one).
+    pub fn orig_rax(&self) -> u64 {
+        self.raw.orig_rax
+    }
+
+    /// All general registers, read-only (signal frames save them).
+    pub fn user_regs(&self) -> &libc::user_regs_struct {
+        &self.raw
+    }
+
+    /// All general registers, to change (signal delivery and
+    /// rt_sigreturn); they are written back whole at the next switch.
+    pub fn user_regs_mut(&mut self) -> &mut libc::user_regs_struct {
+        self.dirty = true;
+        &mut self.raw
+    }
+
     /// The FS base (thread pointer).
     pub fn fs_base(&self) -> u64 {
         self.raw.fs_base

@@ -1,6 +1,6 @@
-//! Process creation: fork, vfork, clone and clone3 (processes; threads come
-//! later). Flags are checked with Linux's rules; anything Trapline cannot do
-//! yet is EINVAL, never silently ignored.
+//! Process and thread creation: fork, vfork, clone and clone3. Flags are
+//! checked with Linux's rules; anything Trapline cannot do yet is EINVAL,
+//! never silently ignored.
 
 use trapline_kernel::fork::{self, CloneRequest};
 
@@ -9,6 +9,8 @@ use crate::prelude::*;
 const CSIGNAL: u64 = 0xff;
 const CLONE_VM: u64 = libc::CLONE_VM as u64;
 const CLONE_FS: u64 = libc::CLONE_FS as u64;
+const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
+const CLONE_SYSVSEM: u64 = libc::CLONE_SYSVSEM as u64;
 const CLONE_SIGHAND: u64 = libc::CLONE_SIGHAND as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
@@ -25,8 +27,15 @@ const CLONE_NEWPID: u64 = libc::CLONE_NEWPID as u64;
 const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 
+/// What a thread shares with its creator, as Trapline does it: everything
+/// (pthread_create's flags). SysV semaphore undo lists do not exist yet,
+/// so sharing them is trivially honoured.
+const THREAD_SHARING: u64 = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+
 /// The flags Trapline carries out today.
-const SUPPORTED: u64 = CLONE_VM
+const SUPPORTED: u64 = THREAD_SHARING
+    | CLONE_SYSVSEM
+    | CLONE_VM
     | CLONE_VFORK
     | CLONE_SETTLS
     | CLONE_PARENT_SETTID
@@ -50,11 +59,18 @@ fn check_flags(flags: u64) -> Result<(), Errno> {
     if flags & !(SUPPORTED | CSIGNAL) != 0 {
         return Err(Errno::EINVAL);
     }
+    // A thread shares all of its process's state, and only a thread shares
+    // fs, files and signal handlers: a thread with its own fd table, or a
+    // process sharing one, is not supported yet.
+    let sharing = flags & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD);
+    if sharing != 0 && (flags & THREAD_SHARING != THREAD_SHARING || flags & CLONE_VFORK != 0) {
+        return Err(Errno::EINVAL);
+    }
     Ok(())
 }
 
 syscall! {
-    Partial("processes only: CLONE_THREAD, CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_PARENT, CLONE_PIDFD and namespaces give EINVAL")
+    Partial("processes, and threads sharing everything (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); partial sharing, CLONE_PARENT, CLONE_PIDFD and namespaces give EINVAL")
     => fn clone(task, flags: u64, newsp: u64, parent_tidptr: u64, child_tidptr: u64, tls: u64) -> SysResult {
         check_flags(flags)?;
         let req = CloneRequest {
@@ -111,6 +127,10 @@ syscall! {
         let n = size.min(known);
         a.as_bytes_mut()[..n].copy_from_slice(&bytes[..n]);
         if a.flags & CSIGNAL != 0 || a.exit_signal > 64 || a.flags & (CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        // A thread never signals a parent when it ends.
+        if a.flags & CLONE_THREAD != 0 && a.exit_signal != 0 {
             return Err(Errno::EINVAL);
         }
         if (a.stack == 0) != (a.stack_size == 0) || a.set_tid != 0 || a.set_tid_size != 0 {

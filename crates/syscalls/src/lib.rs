@@ -10,11 +10,14 @@ pub mod args;
 pub mod dispatch;
 
 mod clone;
+mod creds;
 mod fs;
 mod futex;
 mod misc;
 mod mm;
+mod poll;
 mod process;
+mod sched;
 mod signal;
 mod time;
 mod wait;

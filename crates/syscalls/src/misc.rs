@@ -85,32 +85,3 @@ syscall! {
         Ok(0)
     }
 }
-
-syscall! {
-    Implemented => fn sched_getaffinity(task, pid: i32, len: usize, mask: UserAddr) -> SysResult {
-        if pid != 0 && pid != task.process.pid {
-            return Err(Errno::ESRCH);
-        }
-        let ncpus = task.kernel.cpus.iter().max().map_or(1, |m| m + 1);
-        // Linux: the buffer must hold nr_cpu_ids bits and be a whole number
-        // of longs; it copies cpumask_size() bytes.
-        let size = ncpus.div_ceil(64) * 8;
-        if len.saturating_mul(8) < ncpus || !len.is_multiple_of(8) {
-            return Err(Errno::EINVAL);
-        }
-        let mut bytes = vec![0u8; size];
-        for &c in &task.kernel.cpus {
-            bytes[c / 8] |= 1 << (c % 8);
-        }
-        task.mem().write(mask.0, &bytes)?;
-        Ok(size as u64)
-    }
-}
-
-syscall! {
-    Implemented => fn sched_yield(_task) -> SysResult {
-        // SAFETY: no preconditions.
-        unsafe { libc::sched_yield() };
-        Ok(0)
-    }
-}

@@ -230,16 +230,15 @@ syscall! {
 }
 
 syscall! {
-    Partial("single-threaded processes only: ends the whole process")
-    => fn exit(task, status: i32) -> SysResult {
-        task.exit = Some(ExitStatus::Code(status & 0xff));
+    Implemented => fn exit(task, status: i32) -> SysResult {
+        trapline_kernel::thread::exit_thread(task, status);
         Ok(0)
     }
 }
 
 syscall! {
     Implemented => fn exit_group(task, status: i32) -> SysResult {
-        task.exit = Some(ExitStatus::Code(status & 0xff));
+        trapline_kernel::thread::exit_group(task, ExitStatus::Code(status & 0xff));
         Ok(0)
     }
 }

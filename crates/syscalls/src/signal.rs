@@ -1,55 +1,68 @@
-//! Signal dispositions and masks (bookkeeping; delivery to guest handlers
-//! is not implemented yet).
+//! Signals: dispositions, masks, sending, waiting, alternate stacks and
+//! returning from handlers. The kernel side (queues, delivery, frames) is
+//! `trapline_kernel::signal`.
 
-use trapline_kernel::signal::{SigAction, NSIG};
+use std::time::{Duration, Instant};
+
+use trapline_abi::signal::{SigInfo, StackT, SA_KNOWN, SI_TKILL, SI_USER};
+use trapline_kernel::signal::{
+    self, bit, deliver, handler_ignores, send_to_process, send_to_thread, Sender, SigAction, NSIG,
+    UNBLOCKABLE,
+};
+use trapline_kernel::Process;
 
 use crate::prelude::*;
 
 /// The size of `sigset_t` the kernel ABI uses (64 signals).
 const SIGSET_SIZE: usize = 8;
 
-/// Signals that can be neither caught, blocked nor ignored.
-fn unblockable() -> u64 {
-    (1 << (libc::SIGKILL - 1)) | (1 << (libc::SIGSTOP - 1))
+fn valid_signal(sig: i32) -> bool {
+    (0..=NSIG as i32).contains(&sig)
 }
 
 syscall! {
-    Partial("dispositions are recorded, but signals are not yet delivered to guest handlers")
-    => fn rt_sigaction(task, sig: i32, act: UserAddr, oact: UserAddr, sigsetsize: usize) -> SysResult {
+    Implemented => fn rt_sigaction(task, sig: i32, act: UserAddr, oact: UserAddr, sigsetsize: usize) -> SysResult {
         if sigsetsize != SIGSET_SIZE {
-            return Err(Errno::EINVAL);
-        }
-        if sig < 1 || sig as usize > NSIG {
             return Err(Errno::EINVAL);
         }
         let new: Option<SigAction> = if act.is_null() {
             None
         } else {
-            if sig == libc::SIGKILL || sig == libc::SIGSTOP {
-                return Err(Errno::EINVAL);
-            }
-            let mut a: SigAction = read_obj(&task.mem(), act.0)?;
-            a.mask &= !unblockable();
-            Some(a)
+            Some(read_obj(&task.mem(), act.0)?)
         };
-        let old = lock(&task.process.signals).get(sig as usize).unwrap_or_default();
+        if sig < 1 || sig as usize > NSIG || (new.is_some() && bit(sig) & UNBLOCKABLE != 0) {
+            return Err(Errno::EINVAL);
+        }
+        let old = {
+            let mut actions = lock(&task.process.signals);
+            let old = actions.get(sig as usize).unwrap_or_default();
+            if let Some(mut a) = new {
+                // Unknown flags are dropped, so that a program can tell
+                // what the kernel supports (Linux's UAPI_SA_FLAGS).
+                a.flags &= SA_KNOWN;
+                a.mask &= !UNBLOCKABLE;
+                actions.set(sig as usize, a);
+                // Setting a signal to be ignored discards it where pending.
+                if handler_ignores(&a, sig) {
+                    task.process.sig.flush(bit(sig));
+                }
+            }
+            old
+        };
         if !oact.is_null() {
             write_obj(&task.mem(), oact.0, &old)?;
-        }
-        if let Some(a) = new {
-            lock(&task.process.signals).set(sig as usize, a);
         }
         Ok(0)
     }
 }
 
 syscall! {
-    Partial("the mask is recorded, but signals are not yet delivered to guest handlers")
-    => fn rt_sigprocmask(task, how: i32, set: UserAddr, oset: UserAddr, sigsetsize: usize) -> SysResult {
+    Implemented => fn rt_sigprocmask(task, how: i32, set: UserAddr, oset: UserAddr, sigsetsize: usize) -> SysResult {
         if sigsetsize != SIGSET_SIZE {
             return Err(Errno::EINVAL);
         }
-        let old = task.signal_mask;
+        let thr = deliver::thread(task);
+        let old = thr.blocked();
         if !set.is_null() {
             let s: u64 = read_obj(&task.mem(), set.0)?;
             let new = match how {
@@ -58,7 +71,9 @@ syscall! {
                 libc::SIG_SETMASK => s,
                 _ => return Err(Errno::EINVAL),
             };
-            task.signal_mask = new & !unblockable();
+            // Newly unblocked pending signals are delivered before the
+            // call returns to the guest.
+            deliver::set_blocked(task, &thr, new);
         }
         if !oset.is_null() {
             write_obj(&task.mem(), oset.0, &old)?;
@@ -67,77 +82,248 @@ syscall! {
     }
 }
 
-/// Sends `sig` to the calling process itself: 0 only checks, an ignored
-/// signal is dropped, anything else takes its default action (delivery to
-/// guest handlers is not implemented yet).
-pub(crate) fn signal_self(task: &mut Task, sig: i32) -> SysResult {
-    if !(0..=NSIG as i32).contains(&sig) {
-        return Err(Errno::EINVAL);
+syscall! {
+    Implemented => fn rt_sigpending(task, set: UserAddr, sigsetsize: usize) -> SysResult {
+        if sigsetsize > SIGSET_SIZE {
+            return Err(Errno::EINVAL);
+        }
+        let pending = deliver::pending_blocked(task);
+        task.mem().write(set.0, &pending.to_ne_bytes()[..sigsetsize])?;
+        Ok(0)
     }
-    if sig == 0 {
-        return Ok(0);
-    }
-    let action = lock(&task.process.signals)
-        .get(sig as usize)
-        .unwrap_or_default();
-    let blocked = task.signal_mask & (1 << (sig - 1)) != 0;
-    if action.handler == trapline_kernel::signal::SIG_IGN
-        || (action.handler == trapline_kernel::signal::SIG_DFL
-            && trapline_kernel::signal::default_is_ignore(sig))
-    {
-        return Ok(0);
-    }
-    if blocked {
-        task.kernel.note(&format!(
-            "trapline: {} is blocked; pending signals are not kept yet, so it is dropped",
-            trapline_kernel::signal::name(sig)
-        ));
-        return Ok(0);
-    }
-    if action.handler > trapline_kernel::signal::SIG_IGN {
-        task.kernel.note(&format!(
-            "trapline: {} has a guest handler, but signal delivery is not implemented yet; taking the default action",
-            trapline_kernel::signal::name(sig)
-        ));
-    }
-    task.exit = Some(trapline_kernel::ExitStatus::Signaled(sig));
-    Ok(0)
 }
 
 syscall! {
-    Partial("only the calling process itself (other pids: ESRCH); guest handlers are not run yet")
-    => fn kill(task, pid: i32, sig: i32) -> SysResult {
-        let me = task.process.pid;
-        if pid == me || pid == 0 || pid == -1 || pid == -task.process.pgid() {
-            signal_self(task, sig)
+    Implemented => fn rt_sigsuspend(task, unewset: UserAddr, sigsetsize: usize) -> SysResult {
+        if sigsetsize != SIGSET_SIZE {
+            return Err(Errno::EINVAL);
+        }
+        let mask: u64 = read_obj(&task.mem(), unewset.0)?;
+        deliver::sigsuspend(task, mask)
+    }
+}
+
+syscall! {
+    Implemented => fn pause(task) -> SysResult {
+        deliver::pause(task)
+    }
+}
+
+syscall! {
+    Implemented => fn rt_sigtimedwait(task, uthese: UserAddr, uinfo: UserAddr, uts: UserAddr, sigsetsize: usize) -> SysResult {
+        if sigsetsize != SIGSET_SIZE {
+            return Err(Errno::EINVAL);
+        }
+        let set: u64 = read_obj(&task.mem(), uthese.0)?;
+        let deadline = if uts.is_null() {
+            None
         } else {
-            Err(Errno::ESRCH)
+            let ts: trapline_abi::structs::Timespec = read_obj(&task.mem(), uts.0)?;
+            if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+                return Err(Errno::EINVAL);
+            }
+            let d = Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+            // A timeout too far away to represent never comes.
+            Instant::now().checked_add(d)
+        };
+        let info = deliver::sigtimedwait(task, set, deadline)?;
+        if !uinfo.is_null() {
+            write_obj(&task.mem(), uinfo.0, &info)?;
+        }
+        Ok(info.signo as u64)
+    }
+}
+
+syscall! {
+    Implemented => fn rt_sigreturn(task) -> SysResult {
+        signal::sigreturn(task)
+    }
+}
+
+syscall! {
+    Implemented => fn restart_syscall(task) -> SysResult {
+        deliver::run_restart_block(task)
+    }
+}
+
+syscall! {
+    Implemented => fn sigaltstack(task, uss: UserAddr, uoss: UserAddr) -> SysResult {
+        let new: Option<StackT> = if uss.is_null() {
+            None
+        } else {
+            Some(read_obj(&task.mem(), uss.0)?)
+        };
+        let thr = deliver::thread(task);
+        let old = thr.sigaltstack(new.as_ref(), task.regs.sp())?;
+        if !uoss.is_null() {
+            write_obj(&task.mem(), uoss.0, &old)?;
+        }
+        Ok(0)
+    }
+}
+
+/// A live process (not a zombie) by pid.
+fn live(p: &Process) -> bool {
+    lock(&p.exit_status).is_none()
+}
+
+/// Sends `sig` from `task` to process `target` with the permission check
+/// of kill. A zombie takes it and nothing happens.
+fn kill_one(
+    task: &Task,
+    sender: &Sender,
+    target: &std::sync::Arc<Process>,
+    info: SigInfo,
+) -> Result<(), Errno> {
+    if !sender.may_signal(target, info.signo) {
+        return Err(Errno::EPERM);
+    }
+    if !live(target) {
+        return Ok(());
+    }
+    send_to_process(&task.kernel, target, info, Some(sender))
+}
+
+/// kill's group cases: every process matching `pick`; `ESRCH` when none
+/// does, else success if any send succeeded (else the last error).
+fn kill_many(
+    task: &Task,
+    sender: &Sender,
+    info: SigInfo,
+    pick: impl Fn(&Process) -> bool,
+) -> SysResult {
+    let mut found = false;
+    let mut ok = false;
+    let mut last = Errno::ESRCH;
+    for p in task.kernel.processes_snapshot() {
+        if !pick(&p) {
+            continue;
+        }
+        found = true;
+        match kill_one(task, sender, &p, info) {
+            Ok(()) => ok = true,
+            Err(e) => last = e,
+        }
+    }
+    match (found, ok) {
+        (false, _) => Err(Errno::ESRCH),
+        (true, true) => Ok(0),
+        (true, false) => Err(last),
+    }
+}
+
+syscall! {
+    Implemented => fn kill(task, pid: i32, sig: i32) -> SysResult {
+        if !valid_signal(sig) {
+            return Err(Errno::EINVAL);
+        }
+        let sender = Sender::of(task);
+        let info = SigInfo::from_process(sig, SI_USER, sender.pid, sender.uid);
+        match pid {
+            p if p > 0 => {
+                let target = task.kernel.process(p).ok_or(Errno::ESRCH)?;
+                kill_one(task, &sender, &target, info)?;
+                Ok(0)
+            }
+            0 => {
+                let g = task.process.pgid();
+                kill_many(task, &sender, info, |p| p.pgid() == g)
+            }
+            -1 => {
+                let me = task.process.pid;
+                kill_many(task, &sender, info, |p| p.pid > 1 && p.pid != me)
+            }
+            i32::MIN => Err(Errno::ESRCH),
+            p => kill_many(task, &sender, info, |q| q.pgid() == -p),
         }
     }
 }
 
+/// tkill and tgkill: a signal to one thread (`tgid` 0: any process).
+fn send_to_tid(task: &Task, tgid: i32, tid: i32, info: SigInfo) -> SysResult {
+    let (process, _) = trapline_kernel::thread::find_task(&task.kernel, tid).ok_or(Errno::ESRCH)?;
+    if tgid > 0 && process.pid != tgid {
+        return Err(Errno::ESRCH);
+    }
+    if !valid_signal(info.signo) {
+        return Err(Errno::EINVAL);
+    }
+    let sender = Sender::of(task);
+    if !sender.may_signal(&process, info.signo) {
+        return Err(Errno::EPERM);
+    }
+    match send_to_thread(&task.kernel, &process, tid, info, Some(&sender)) {
+        // A thread that just ended took it with it.
+        Ok(()) | Err(Errno::ESRCH) => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
 syscall! {
-    Partial("only the calling thread itself (others: ESRCH); guest handlers are not run yet")
-    => fn tgkill(task, tgid: i32, pid: i32, sig: i32) -> SysResult {
+    Implemented => fn tgkill(task, tgid: i32, pid: i32, sig: i32) -> SysResult {
         if tgid <= 0 || pid <= 0 {
             return Err(Errno::EINVAL);
         }
-        if tgid != task.process.pid || pid != task.tid {
-            return Err(Errno::ESRCH);
-        }
-        signal_self(task, sig)
+        let info = SigInfo::from_process(sig, SI_TKILL, task.process.pid, lock(&task.process.creds).uid);
+        send_to_tid(task, tgid, pid, info)
     }
 }
 
 syscall! {
-    Partial("only the calling thread itself (others: ESRCH); guest handlers are not run yet")
-    => fn tkill(task, pid: i32, sig: i32) -> SysResult {
+    Implemented => fn tkill(task, pid: i32, sig: i32) -> SysResult {
         if pid <= 0 {
             return Err(Errno::EINVAL);
         }
-        if pid != task.tid {
-            return Err(Errno::ESRCH);
-        }
-        signal_self(task, sig)
+        let info = SigInfo::from_process(sig, SI_TKILL, task.process.pid, lock(&task.process.creds).uid);
+        send_to_tid(task, 0, pid, info)
     }
+}
+
+/// Reads a `siginfo_t` a guest wants to send with sigqueue. A guest may
+/// not pretend to be the kernel or kill()/tkill() for another process
+/// (`EPERM`), as on Linux.
+fn queued_info(task: &Task, sig: i32, uinfo: UserAddr, target_pid: i32) -> Result<SigInfo, Errno> {
+    let mut info: SigInfo = read_obj(&task.mem(), uinfo.0)?;
+    info.signo = sig;
+    if (info.code >= 0 || info.code == SI_TKILL) && target_pid != task.tid {
+        return Err(Errno::EPERM);
+    }
+    Ok(info)
+}
+
+syscall! {
+    Implemented => fn rt_sigqueueinfo(task, tgid: i32, sig: i32, uinfo: UserAddr) -> SysResult {
+        let info = queued_info(task, sig, uinfo, tgid)?;
+        let target = if tgid > 0 { task.kernel.process(tgid) } else { None }.ok_or(Errno::ESRCH)?;
+        if !valid_signal(sig) {
+            return Err(Errno::EINVAL);
+        }
+        let sender = Sender::of(task);
+        kill_one(task, &sender, &target, info)?;
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn rt_tgsigqueueinfo(task, tgid: i32, tid: i32, sig: i32, uinfo: UserAddr) -> SysResult {
+        if tid <= 0 || tgid <= 0 {
+            return Err(Errno::EINVAL);
+        }
+        let info = queued_info(task, sig, uinfo, tid)?;
+        send_to_tid(task, tgid, tid, info)
+    }
+}
+
+/// Sends `sig` to the calling thread itself, as the kernel does for
+/// SIGPIPE (`SI_USER` from the caller). 0 only checks.
+pub(crate) fn signal_self(task: &mut Task, sig: i32) -> SysResult {
+    if !valid_signal(sig) {
+        return Err(Errno::EINVAL);
+    }
+    let sender = Sender::of(task);
+    let info = SigInfo::from_process(sig, SI_USER, sender.pid, sender.uid);
+    let process = task.process.clone();
+    deliver::thread(task);
+    send_to_thread(&task.kernel, &process, task.tid, info, Some(&sender))?;
+    Ok(0)
 }

@@ -146,10 +146,13 @@ fn read_timespec(task: &Task, addr: UserAddr) -> Result<Timespec, Errno> {
     Ok(ts)
 }
 
-/// Sleeps; when a signal interrupts, writes the time left to `rem` (if
-/// given) and fails with EINTR, as Linux's relative sleeps do.
-fn interruptible_sleep(task: &Task, d: Duration, rem: UserAddr) -> SysResult {
-    match task.sleep(d) {
+/// Sleeps until `deadline`. When a signal interrupts, writes the time left
+/// to `rem` (if given) and ends with `ERESTART_RESTARTBLOCK`, as Linux's
+/// relative sleeps do: a handler makes it EINTR; otherwise restart_syscall
+/// sleeps the rest (this same function, with the same deadline).
+fn sleep_until(task: &mut Task, deadline: std::time::Instant, rem: UserAddr) -> SysResult {
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    match task.sleep(left) {
         Ok(()) => Ok(0),
         Err(left) => {
             if !rem.is_null() {
@@ -159,7 +162,23 @@ fn interruptible_sleep(task: &Task, d: Duration, rem: UserAddr) -> SysResult {
                 };
                 write_obj(&task.mem(), rem.0, &ts)?;
             }
-            Err(Errno::EINTR)
+            trapline_kernel::signal::deliver::set_restart_block(
+                task,
+                Box::new(move |task: &mut Task| sleep_until(task, deadline, rem)),
+            );
+            Err(Errno::ERESTART_RESTARTBLOCK)
+        }
+    }
+}
+
+/// A relative sleep of `d`.
+fn interruptible_sleep(task: &mut Task, d: Duration, rem: UserAddr) -> SysResult {
+    match std::time::Instant::now().checked_add(d) {
+        Some(deadline) => sleep_until(task, deadline, rem),
+        // Too far to represent: sleeps until a signal.
+        None => {
+            while task.sleep(Duration::from_secs(3600)).is_ok() {}
+            Err(Errno::ERESTARTNOHAND)
         }
     }
 }
@@ -169,16 +188,14 @@ fn duration(ts: &Timespec) -> Duration {
 }
 
 syscall! {
-    Partial("only signals that end the guest interrupt it (guest handlers are not run yet)")
-    => fn nanosleep(task, req: UserAddr, rem: UserAddr) -> SysResult {
+    Implemented => fn nanosleep(task, req: UserAddr, rem: UserAddr) -> SysResult {
         let ts = read_timespec(task, req)?;
         interruptible_sleep(task, duration(&ts), rem)
     }
 }
 
 syscall! {
-    Partial("only signals that end the guest interrupt it (guest handlers are not run yet)")
-    => fn clock_nanosleep(task, clock: i32, flags: i32, req: UserAddr, rem: UserAddr) -> SysResult {
+    Implemented => fn clock_nanosleep(task, clock: i32, flags: i32, req: UserAddr, rem: UserAddr) -> SysResult {
         let clock = match clock {
             libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_TAI => clock,
             libc::CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
@@ -187,8 +204,9 @@ syscall! {
         let ts = read_timespec(task, req)?;
         if flags & libc::TIMER_ABSTIME != 0 {
             let now = host_clock_now(clock)?;
-            // An absolute sleep is simply restarted: nothing to write back.
-            return task.sleep(duration(&ts).saturating_sub(duration(&now))).map(|_| 0).map_err(|_| Errno::EINTR);
+            // An absolute sleep is simply restarted (the deadline is read
+            // again): nothing to write back.
+            return task.sleep(duration(&ts).saturating_sub(duration(&now))).map(|_| 0).map_err(|_| Errno::ERESTARTNOHAND);
         }
         interruptible_sleep(task, duration(&ts), rem)
     }

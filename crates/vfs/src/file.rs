@@ -91,6 +91,11 @@ pub trait FileOps: Send + Sync {
     fn is_dir(&self) -> bool {
         false
     }
+    /// The poll(2) events ready now (`POLLIN`, `POLLOUT`, `POLLHUP`,
+    /// `POLLERR`): regular files, directories and devices are always ready.
+    fn poll(&self) -> i16 {
+        libc::POLLIN | libc::POLLOUT | libc::POLLRDNORM | libc::POLLWRNORM
+    }
     fn is_terminal(&self) -> bool {
         false
     }
@@ -370,6 +375,11 @@ impl OpenFile {
     /// The absolute guest path it was opened by (symlinks resolved).
     pub fn path(&self) -> &[u8] {
         &self.path
+    }
+
+    /// The poll(2) events ready on this file now.
+    pub fn poll(&self) -> i16 {
+        self.ops.poll()
     }
 
     pub fn is_dir(&self) -> bool {

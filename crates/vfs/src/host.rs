@@ -248,6 +248,21 @@ fn ret(r: isize) -> VfsResult<usize> {
 }
 
 impl FileOps for HostFile {
+    /// The host's own answer (terminals and pipes Trapline inherited).
+    fn poll(&self) -> i16 {
+        let mut p = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events: libc::POLLIN | libc::POLLOUT | libc::POLLPRI,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no waiting.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        if n < 0 {
+            0
+        } else {
+            p.revents
+        }
+    }
     fn seekable(&self) -> bool {
         self.io != Io::Stream
     }

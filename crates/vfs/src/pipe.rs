@@ -176,6 +176,30 @@ impl Pipe {
     /// Reads what is there, up to `out.len()` bytes; waits while the pipe
     /// is empty and has writers (unless `nonblock`: `EAGAIN`). 0 at EOF (no
     /// writers) and for an empty `out`.
+    /// poll(2) readiness of one end: readable with data or once the last
+    /// writer is gone (POLLHUP); writable with a free page, POLLERR once
+    /// the last reader is gone.
+    pub fn poll(&self, reader: bool) -> i16 {
+        let st = lock(&self.state);
+        let mut ev = 0;
+        if reader {
+            if st.available() > 0 {
+                ev |= libc::POLLIN | libc::POLLRDNORM;
+            }
+            if st.writers == 0 {
+                ev |= libc::POLLHUP;
+            }
+        } else {
+            if !st.is_full() {
+                ev |= libc::POLLOUT | libc::POLLWRNORM;
+            }
+            if st.readers == 0 {
+                ev |= libc::POLLERR;
+            }
+        }
+        ev
+    }
+
     pub fn read(&self, out: &mut [u8], nonblock: bool) -> VfsResult<usize> {
         if out.is_empty() {
             return Ok(0);
@@ -400,6 +424,9 @@ impl Drop for PipeEnd {
 }
 
 impl FileOps for PipeEnd {
+    fn poll(&self) -> i16 {
+        self.pipe.poll(self.reader)
+    }
     fn read(&self, buf: &mut [u8], _pos: &mut u64) -> VfsResult<usize> {
         let nonblock = self.status_flags() & libc::O_NONBLOCK != 0;
         self.pipe.read(buf, nonblock)

@@ -35,6 +35,9 @@ pub const EXPECTED_UNIMPLEMENTED: &[&str] = &[
     // socket and falls back to /etc files on any error, as it does natively
     // when nscd is not running. Sockets come with the network issue.
     "socket",
+    // Python's selectors module uses epoll when it exists and falls back to
+    // poll; epoll comes with the event-loop issue.
+    "epoll_create1",
 ];
 
 /// The prefix of Trapline's message when a signal killed the guest.
