@@ -229,4 +229,43 @@ pub const FXSAVE_SIZE: usize = 512;
 /// The x87 and SSE state components.
 pub const XFEATURE_MASK_FPSSE: u64 = 0x3;
 
-crate::plain::plain!(SigInfo, StackT, SigContext, UContext, RtSigFrame, FpxSwBytes);
+/// `struct sigevent` (timer_create): 64 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SigEvent {
+    pub value: u64,
+    pub signo: i32,
+    pub notify: i32,
+    /// `sigev_notify_thread_id` for `SIGEV_THREAD_ID`.
+    pub tid: i32,
+    pub _pad: [i32; 11],
+}
+
+pub const SIGEV_SIGNAL: i32 = 0;
+pub const SIGEV_NONE: i32 = 1;
+pub const SIGEV_THREAD: i32 = 2;
+pub const SIGEV_THREAD_ID: i32 = 4;
+/// `si_code` of a POSIX timer's signal.
+pub const SI_TIMER: i32 = -2;
+
+pub use linux_raw_sys::general::{
+    __kernel_itimerspec as ITimerSpec, __kernel_old_itimerval as ITimerVal,
+};
+
+impl SigInfo {
+    /// A POSIX timer's signal: `_timer { si_tid, si_overrun, si_sigval }`.
+    pub fn timer(signo: i32, timer_id: i32, overrun: i32, value: u64) -> SigInfo {
+        let mut i = SigInfo {
+            signo,
+            code: SI_TIMER,
+            ..SigInfo::default()
+        };
+        i.fields[0] = (timer_id as u32 as u64) | ((overrun as u32 as u64) << 32);
+        i.fields[1] = value;
+        i
+    }
+}
+
+crate::plain::plain!(
+    SigInfo, StackT, SigContext, UContext, RtSigFrame, FpxSwBytes, SigEvent, ITimerSpec, ITimerVal
+);

@@ -88,6 +88,21 @@ fn signal_structs_match_c() {
     assert_eq!(size_of::<UContext>(), 304);
     assert_eq!(size_of::<RtSigFrame>(), 440);
     assert_eq!(size_of::<FpxSwBytes>(), 48);
+    assert_eq!(size_of::<SigEvent>(), size_of::<libc::sigevent>());
+    assert_eq!(
+        offset_of!(SigEvent, signo),
+        offset_of!(libc::sigevent, sigev_signo)
+    );
+    assert_eq!(
+        offset_of!(SigEvent, notify),
+        offset_of!(libc::sigevent, sigev_notify)
+    );
+    assert_eq!(
+        offset_of!(SigEvent, tid),
+        offset_of!(libc::sigevent, sigev_notify_thread_id)
+    );
+    assert_eq!(size_of::<ITimerSpec>(), size_of::<libc::itimerspec>());
+    assert_eq!(size_of::<ITimerVal>(), size_of::<libc::itimerval>());
     // The union's fields, through libc's accessors.
     let mut info = SigInfo::child(libc::SIGCHLD, CLD_EXITED, 1234, 1000, 7);
     info.errno = 0;

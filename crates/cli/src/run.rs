@@ -13,7 +13,7 @@ use trapline_kernel::mm::MemoryMap;
 use trapline_kernel::process::ProcessInit;
 use trapline_kernel::rlimit::Rlimits;
 use trapline_kernel::signal::{self, SignalActions};
-use trapline_kernel::{run as run_loop, Errno, ExitStatus, Kernel, Process, Task};
+use trapline_kernel::{Errno, ExitStatus, Kernel, Process, Task};
 use trapline_platform::cpu;
 use trapline_platform::stub::StubImage;
 use trapline_syscalls::SyscallTable;
@@ -133,12 +133,12 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
             Err(e) => return exec_error(&shown, e),
         }
     };
-    let mut task = Task::from_image(kernel.clone(), process, image);
+    let task = Task::from_image(kernel.clone(), process, image);
     if let Some(o) = observer {
         kernel.set_observer(Box::new(o));
     }
-    let status = run_loop::run(&mut task);
-    drop(task);
+    // The process ends with its last thread, which may not be this one.
+    let status = trapline_kernel::thread::run_main(task);
     match status {
         ExitStatus::Code(c) => ExitCode::from(c as u8),
         ExitStatus::Signaled(sig) => {

@@ -30,6 +30,10 @@ impl SyscallObserver for TraceObserver {
         self.tracer.exit(&task.mem(), call, result);
     }
 
+    fn signal(&mut self, _task: &Task, info: &trapline_kernel::signal::SigInfo) {
+        self.tracer.signal(info);
+    }
+
     fn ended(&mut self, _task: &Task, status: ExitStatus) {
         match status {
             ExitStatus::Code(c) => self.tracer.exited(c),

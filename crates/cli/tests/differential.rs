@@ -118,3 +118,12 @@ differential!(sig_child);
 differential!(sig_sleep);
 differential!(sig_threads);
 differential!(poll);
+
+// Threads and futexes.
+differential!(threads_mutex);
+differential!(threads_join);
+differential!(threads_main_exit);
+differential!(threads_exec);
+differential!(threads_exit_group);
+differential!(futex);
+differential!(sig_timer);

@@ -212,3 +212,62 @@ fn python3_subprocess_and_popen() {
         b"",
     );
 }
+
+/// Python threads: start, join, a lock, a queue between two threads and an
+/// event (futex waits and wake-ups between host threads).
+#[test]
+fn python3_threading() {
+    assert_same(
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import threading, queue\n\
+             results = [0] * 4\n\
+             lock = threading.Lock()\n\
+             total = 0\n\
+             def work(i):\n\
+             \x20   global total\n\
+             \x20   results[i] = sum(range(i * 20000))\n\
+             \x20   for _ in range(500):\n\
+             \x20       with lock:\n\
+             \x20           total += 1\n\
+             ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]\n\
+             for t in ts: t.start()\n\
+             for t in ts: t.join()\n\
+             q = queue.Queue()\n\
+             def producer():\n\
+             \x20   for i in range(100): q.put(i)\n\
+             \x20   q.put(None)\n\
+             out = []\n\
+             def consumer():\n\
+             \x20   while (x := q.get()) is not None: out.append(x)\n\
+             c = threading.Thread(target=consumer); p = threading.Thread(target=producer)\n\
+             c.start(); p.start(); p.join(); c.join()\n\
+             ev = threading.Event()\n\
+             w = threading.Thread(target=lambda: ev.wait(5)); w.start(); ev.set(); w.join()\n\
+             print(results, total, sum(out), threading.active_count())",
+        ],
+        b"",
+    );
+}
+
+/// make -j2 of a small project in /tmp (the guest can write only there):
+/// the jobserver pipe, pselect, parallel compiler runs, then the program.
+#[test]
+fn make_j2_builds_a_small_project() {
+    let src = common::Scratch::new("make");
+    std::fs::write(src.path("Makefile"), "all: prog\n\t./prog\nprog: a.o b.o\n\t$(CC) -o $@ a.o b.o\n%.o: %.c\n\t$(CC) -c -o $@ $<\n").unwrap();
+    std::fs::write(
+        src.path("a.c"),
+        "#include <stdio.h>\nint b(void);\nint main(void){printf(\"b=%d\\n\", b());return 0;}\n",
+    )
+    .unwrap();
+    std::fs::write(src.path("b.c"), "int b(void){return 42;}\n").unwrap();
+    // -s: the order in which -j2 echoes the compiler runs is not fixed.
+    let script = format!(
+        "d=/tmp/trapline-make-$$; mkdir $d && cp {0}/Makefile {0}/a.c {0}/b.c $d && make -s -C $d -j2 2>&1; s=$?; rm -rf $d; exit $s",
+        src.0.display()
+    );
+    let out = assert_same("/bin/sh", &["-c", &script], b"");
+    assert_eq!(out.stdout_str(), "b=42\n");
+}

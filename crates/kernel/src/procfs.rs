@@ -74,8 +74,7 @@ fn snapshot(p: &Process, fs: &FsView) -> ProcInfo {
         ppid: p.ppid(),
         pgid: p.pgid(),
         sid: p.sid(),
-        // One task per process until threads come (issue #4).
-        tids: vec![p.pid],
+        tids: p.threads.tids(p.pid),
         comm: lock(&p.comm).clone(),
         exe: lock(&p.exe).clone(),
         cwd: fs.cwd_path(),

@@ -11,6 +11,9 @@ use crate::signal::{self, ThreadSignals};
 use crate::task::Task;
 use crate::{Errno, SysResult};
 
+const NR_EXECVE: u64 = 59;
+const NR_EXECVEAT: u64 = 322;
+
 /// How a guest process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -34,6 +37,9 @@ pub trait SyscallObserver {
     fn exit(&mut self, task: &Task, call: &SyscallArgs, result: Option<i64>);
     /// The process ended.
     fn ended(&mut self, task: &Task, status: ExitStatus);
+    /// A signal is about to be delivered to the task (its handler run,
+    /// or its default action taken).
+    fn signal(&mut self, _task: &Task, _info: &crate::signal::SigInfo) {}
 }
 
 /// Runs `task` until its process ends and returns how it ended. The
@@ -62,7 +68,11 @@ pub fn run(task: &mut Task) -> ExitStatus {
         let stop = match task.tracee.switch(&mut task.regs, 0) {
             Ok(stop) => stop,
             Err(e) => {
-                task.kernel.note(&format!("trapline: lost the guest: {e}"));
+                // A thread another thread ended (exit_group, exec) is gone
+                // as it should be.
+                if !task.thread.killed() {
+                    task.kernel.note(&format!("trapline: lost the guest: {e}"));
+                }
                 break ExitStatus::Signaled(libc::SIGKILL);
             }
         };
@@ -92,10 +102,20 @@ pub fn run(task: &mut Task) -> ExitStatus {
                         dispatcher.dispatch(task, &call)
                     };
                 }
-                // exec may have changed the host thread, and the tid.
+                // exec may have changed the host thread, and the tid; it
+                // deletes the POSIX timers.
                 thr.set_tid(task.tid);
                 thr.set_host(task.tracee.host_pid());
+                if matches!(call.nr, NR_EXECVE | NR_EXECVEAT) && result.is_ok() {
+                    signal::timer::exec(&task.process);
+                }
                 tracing::trace!(tid = task.tid, nr = call.nr, args = ?call.args, ?result, "syscall");
+                if task.exit.is_none() && task.thread.killed() {
+                    // Another thread ended the process (exit_group) or
+                    // exec'd: this one ends here, whatever its call did.
+                    task.tracee.kill();
+                    break ExitStatus::Signaled(libc::SIGKILL);
+                }
                 if let Some(status) = task.exit {
                     if let Some(o) = observer {
                         lock(o).exit(task, &call, None);
@@ -142,14 +162,9 @@ pub fn run(task: &mut Task) -> ExitStatus {
         }
     };
     task.process.sig.detach(&thr);
-    // The process is gone: its files close now, before its parent hears of
-    // it (Linux's exit_files), so the other ends of its pipes see EOF or
-    // EPIPE while it is a zombie. Only the last thread does it (a thread
-    // that ends alone leaves the fd table to the others).
-    if task.process.threads.count() <= 1 {
-        let files = std::mem::take(&mut *lock(&task.process.fds));
-        drop(files);
-    }
+    // The process's files close when its last task has ended
+    // (`crate::thread::finish`), not here: a thread that ends alone, or
+    // one an exec from another thread ends, leaves them to the others.
     if let Some(o) = observer {
         lock(o).ended(task, status);
     }

@@ -102,6 +102,16 @@ impl Tracer {
         ));
     }
 
+    /// A signal is delivered to the traced thread:
+    /// `--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=1, si_uid=1000} ---`.
+    pub fn signal(&mut self, info: &trapline_abi::signal::SigInfo) {
+        self.line(&format!(
+            "--- {} {} ---",
+            flags::signal(info.signo as u32 as u64),
+            siginfo(info)
+        ));
+    }
+
     /// Calls that entered and never returned: `read(0,  <unfinished ...>`.
     fn flush_unfinished(&mut self) {
         for (_, d) in std::mem::take(&mut self.pending) {
@@ -114,6 +124,66 @@ impl Tracer {
         let _ = writeln!(self.out, "{s}");
         let _ = self.out.flush();
     }
+}
+
+/// A `siginfo_t` as strace prints it at a signal stop.
+pub fn siginfo(info: &trapline_abi::signal::SigInfo) -> String {
+    use trapline_abi::signal::{SI_KERNEL, SI_QUEUE, SI_TKILL, SI_USER};
+    let sig = info.signo;
+    let fault = matches!(
+        sig,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP
+    );
+    let code = match info.code {
+        SI_USER => "SI_USER".to_string(),
+        SI_KERNEL => "SI_KERNEL".to_string(),
+        SI_QUEUE => "SI_QUEUE".to_string(),
+        SI_TKILL => "SI_TKILL".to_string(),
+        c if sig == libc::SIGCHLD => match c {
+            1 => "CLD_EXITED",
+            2 => "CLD_KILLED",
+            3 => "CLD_DUMPED",
+            4 => "CLD_TRAPPED",
+            5 => "CLD_STOPPED",
+            6 => "CLD_CONTINUED",
+            _ => "?",
+        }
+        .to_string(),
+        c if sig == libc::SIGSEGV && c == 1 => "SEGV_MAPERR".to_string(),
+        c if sig == libc::SIGSEGV && c == 2 => "SEGV_ACCERR".to_string(),
+        c if sig == libc::SIGFPE && c == 1 => "FPE_INTDIV".to_string(),
+        c if sig == libc::SIGILL && c == 2 => "ILL_ILLOPN".to_string(),
+        c if sig == libc::SIGBUS && c == 2 => "BUS_ADRERR".to_string(),
+        c => c.to_string(),
+    };
+    let mut out = format!(
+        "{{si_signo={}, si_code={code}",
+        flags::signal(sig as u32 as u64)
+    );
+    if sig == libc::SIGCHLD && info.code > 0 {
+        out += &format!(
+            ", si_pid={}, si_uid={}, si_status={}, si_utime=0, si_stime=0",
+            info.pid(),
+            info.uid(),
+            info.status()
+        );
+    } else if fault && info.code > 0 {
+        match info.addr() {
+            0 => out += ", si_addr=NULL",
+            a => out += &format!(", si_addr={a:#x}"),
+        }
+    } else if info.code <= 0 {
+        out += &format!(", si_pid={}, si_uid={}", info.pid(), info.uid());
+        if info.code == SI_QUEUE {
+            out += &format!(
+                ", si_int={}, si_ptr={:#x}",
+                info.value() as u32 as i32,
+                info.value()
+            );
+        }
+    }
+    out.push('}');
+    out
 }
 
 /// Renders one whole line (no newline), as strace prints it:

@@ -860,3 +860,29 @@ fn select_and_sockets() {
         r#"connect(3, {sa_family=AF_UNIX, sun_path="/nonexistent/sock"}, 110) = -1 ENOENT (No such file or directory)"#
     );
 }
+
+#[test]
+fn siginfo_as_strace_prints_it() {
+    use trapline_abi::signal::{SigInfo, CLD_EXITED, SI_USER};
+    let kill = SigInfo::from_process(libc::SIGUSR1, SI_USER, 1, 1000);
+    assert_eq!(
+        super::siginfo(&kill),
+        "{si_signo=SIGUSR1, si_code=SI_USER, si_pid=1, si_uid=1000}"
+    );
+    let chld = SigInfo::child(libc::SIGCHLD, CLD_EXITED, 5, 1000, 3);
+    assert_eq!(
+        super::siginfo(&chld),
+        "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=5, si_uid=1000, si_status=3, si_utime=0, si_stime=0}"
+    );
+    let mut segv = SigInfo {
+        signo: libc::SIGSEGV,
+        code: 1,
+        ..SigInfo::default()
+    };
+    assert_eq!(
+        super::siginfo(&segv),
+        "{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL}"
+    );
+    segv.fields[0] = 0x1000;
+    assert!(super::siginfo(&segv).ends_with("si_addr=0x1000}"));
+}

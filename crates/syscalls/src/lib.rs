@@ -20,6 +20,7 @@ mod process;
 mod sched;
 mod signal;
 mod time;
+mod timer;
 mod wait;
 
 pub use dispatch::{Status, SyscallTable};

@@ -113,3 +113,149 @@ syscall! {
         r
     }
 }
+
+/// The fd_set words of one select set (`None` for a NULL pointer).
+fn read_set(task: &Task, addr: UserAddr, nfds: usize) -> Result<Option<Vec<u64>>, Errno> {
+    if addr.is_null() {
+        return Ok(None);
+    }
+    let mut bytes = vec![0u8; nfds.div_ceil(64) * 8];
+    task.mem().read(addr.0, &mut bytes)?;
+    Ok(Some(
+        bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect(),
+    ))
+}
+
+fn write_set(task: &Task, addr: UserAddr, set: &Option<Vec<u64>>) -> Result<(), Errno> {
+    if let Some(words) = set {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        task.mem().write(addr.0, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Linux's select: ready bits in place of the asked ones; EBADF for a
+/// closed fd in any set; `timeout` None waits for ever. Returns the count
+/// and the time left.
+fn do_select(
+    task: &mut Task,
+    nfds: i32,
+    sets: [UserAddr; 3],
+    timeout: Option<Duration>,
+) -> Result<(u64, Duration), Errno> {
+    let n = usize::try_from(nfds).map_err(|_| Errno::EINVAL)?;
+    let n = n.min(lock(&task.process.rlimits).nofile().min(1 << 20) as usize);
+    let asked = [
+        read_set(task, sets[0], n)?,
+        read_set(task, sets[1], n)?,
+        read_set(task, sets[2], n)?,
+    ];
+    let want = |set: &Option<Vec<u64>>, fd: usize| {
+        set.as_ref()
+            .is_some_and(|w| w[fd / 64] & (1 << (fd % 64)) != 0)
+    };
+    let masks = [
+        libc::POLLIN | libc::POLLHUP | libc::POLLERR,
+        libc::POLLOUT | libc::POLLERR,
+        libc::POLLPRI,
+    ];
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut pause = Duration::from_millis(1);
+    loop {
+        let mut found: [Option<Vec<u64>>; 3] =
+            asked.clone().map(|s| s.map(|w| vec![0u64; w.len()]));
+        let mut count = 0u64;
+        {
+            let table = lock(&task.process.fds);
+            for fd in 0..n {
+                if !(0..3).any(|i| want(&asked[i], fd)) {
+                    continue;
+                }
+                let file = table.get(fd as i32).map_err(|_| Errno::EBADF)?;
+                let ev = file.poll();
+                for i in 0..3 {
+                    if want(&asked[i], fd) && ev & masks[i] != 0 {
+                        if let Some(w) = found[i].as_mut() {
+                            w[fd / 64] |= 1 << (fd % 64);
+                        }
+                        count += 1;
+                    }
+                }
+            }
+        }
+        let left = deadline.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        if count > 0 || left.is_zero() {
+            for (i, set) in found.iter().enumerate() {
+                write_set(task, sets[i], set)?;
+            }
+            return Ok((count, left));
+        }
+        if task.sleep(left.min(pause)).is_err() {
+            return Err(Errno::EINTR);
+        }
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+syscall! {
+    Partial("readiness as poll: pipes, host terminals and pipes, and files; sockets and other event sources come later")
+    => fn select(task, n: i32, inp: UserAddr, outp: UserAddr, exp: UserAddr, tvp: UserAddr) -> SysResult {
+        let timeout = if tvp.is_null() {
+            None
+        } else {
+            let tv: trapline_abi::structs::Timeval = read_obj(&task.mem(), tvp.0)?;
+            if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+                return Err(Errno::EINVAL);
+            }
+            Some(Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000))
+        };
+        let (count, left) = do_select(task, n, [inp, outp, exp], timeout)?;
+        if !tvp.is_null() {
+            // Linux writes back the time not slept.
+            let tv = trapline_abi::structs::Timeval { tv_sec: left.as_secs() as i64, tv_usec: i64::from(left.subsec_micros()) };
+            write_obj(&task.mem(), tvp.0, &tv)?;
+        }
+        Ok(count)
+    }
+}
+
+syscall! {
+    Partial("as poll; the signal mask is applied for the wait")
+    => fn pselect6(task, n: i32, inp: UserAddr, outp: UserAddr, exp: UserAddr, tsp: UserAddr, sig: UserAddr) -> SysResult {
+        let timeout = if tsp.is_null() {
+            None
+        } else {
+            let ts: Timespec = read_obj(&task.mem(), tsp.0)?;
+            if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+                return Err(Errno::EINVAL);
+            }
+            Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+        };
+        // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
+        let saved = task.signal_mask;
+        if !sig.is_null() {
+            let ss = task.mem().read_u64(sig.0)?;
+            let len = task.mem().read_u64(sig.0 + 8)?;
+            if ss != 0 {
+                if len != 8 {
+                    return Err(Errno::EINVAL);
+                }
+                let m = task.mem().read_u64(ss)?;
+                task.signal_mask = m & !((1 << (libc::SIGKILL - 1)) | (1 << (libc::SIGSTOP - 1)));
+            }
+        }
+        let r = do_select(task, n, [inp, outp, exp], timeout);
+        task.signal_mask = saved;
+        let (count, left) = r?;
+        if !tsp.is_null() {
+            let ts = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
+            write_obj(&task.mem(), tsp.0, &ts)?;
+        }
+        Ok(count)
+    }
+}

@@ -144,13 +144,28 @@ syscall! {
 }
 
 syscall! {
-    Partial("the list is recorded; robust futexes are not released at thread death yet")
-    => fn set_robust_list(task, head: UserAddr, len: usize) -> SysResult {
+    Implemented => fn set_robust_list(task, head: UserAddr, len: usize) -> SysResult {
         // sizeof(struct robust_list_head) on x86_64.
         if len != 24 {
             return Err(Errno::EINVAL);
         }
         task.robust_list = (head.0, len as u64);
+        task.thread.set_robust_list(head.0, len as u64);
+        Ok(0)
+    }
+}
+
+syscall! {
+    Implemented => fn get_robust_list(task, pid: i32, head_ptr: UserAddr, len_ptr: UserAddr) -> SysResult {
+        let (head, _) = if pid == 0 || pid == task.tid {
+            task.robust_list
+        } else {
+            let (_, entry) = trapline_kernel::thread::find_task(&task.kernel, pid).ok_or(Errno::ESRCH)?;
+            entry.robust_list()
+        };
+        // Linux reports sizeof(struct robust_list_head), whatever was set.
+        write_obj(&task.mem(), len_ptr.0, &24u64)?;
+        write_obj(&task.mem(), head_ptr.0, &head)?;
         Ok(0)
     }
 }
@@ -268,7 +283,7 @@ fn read_string_array(task: &Task, addr: UserAddr) -> Result<Vec<Vec<u8>>, Errno>
 }
 
 syscall! {
-    Partial("single-threaded callers; set-user-ID bits are not honoured")
+    Partial("set-user-ID bits are not honoured")
     => fn execve(task, filename: UserAddr, argv: UserAddr, envp: UserAddr) -> SysResult {
         let path = crate::fs::read_path(task, filename)?;
         let argv = read_string_array(task, argv)?;

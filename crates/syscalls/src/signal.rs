@@ -221,7 +221,12 @@ syscall! {
         let info = SigInfo::from_process(sig, SI_USER, sender.pid, sender.uid);
         match pid {
             p if p > 0 => {
-                let target = task.kernel.process(p).ok_or(Errno::ESRCH)?;
+                // A pid, or the tid of any thread of the process.
+                let target = task
+                    .kernel
+                    .process(p)
+                    .or_else(|| trapline_kernel::thread::find_task(&task.kernel, p).map(|(proc, _)| proc))
+                    .ok_or(Errno::ESRCH)?;
                 kill_one(task, &sender, &target, info)?;
                 Ok(0)
             }

@@ -196,6 +196,8 @@ impl Task {
     /// execve): the old host process is killed, close-on-exec fds closed,
     /// handled signals reset.
     pub fn commit_exec(&mut self, image: Image) {
+        // The other threads end first; this one takes the leader's tid.
+        crate::thread::de_thread(self);
         // A vfork parent waits for this moment.
         self.process.vfork_release();
         self.process

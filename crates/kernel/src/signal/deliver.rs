@@ -100,22 +100,28 @@ pub fn interrupted_with(thr: &ThreadSignals, process: &Process, host_pid: i32) -
 
 /// Whether a host signal the guest neither blocks nor ignores is queued on
 /// host thread `host_pid` (from /proc). The doorbell and SIGSTOP (see
-/// [`host_signal`]) do not count.
+/// [`host_signal`]) do not count. A host process that died under the
+/// kernel (killed from outside: a zombie, or gone) counts as SIGKILL, so
+/// that a blocking wait on its behalf ends and the run loop sees the death.
 fn host_pending(host_pid: i32, process: &Process, blocked: u64) -> bool {
-    let Ok(status) = std::fs::read_to_string(format!("/proc/{host_pid}/status")) else {
-        return false;
+    let status = match std::fs::read_to_string(format!("/proc/{host_pid}/status")) {
+        Ok(s) => s,
+        Err(e) => return e.kind() == std::io::ErrorKind::NotFound,
     };
-    let pending = status
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("SigPnd:")
-                .or_else(|| l.strip_prefix("ShdPnd:"))
-        })
-        .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .fold(0, |a, b| a | b)
-        & !blocked
-        & !bit(DOORBELL)
-        & !bit(libc::SIGSTOP);
+    let mut pending = 0;
+    for line in status.lines() {
+        if let Some(state) = line.strip_prefix("State:") {
+            if matches!(state.trim_start().as_bytes().first(), Some(b'Z' | b'X')) {
+                return true;
+            }
+        } else if let Some(v) = line
+            .strip_prefix("SigPnd:")
+            .or_else(|| line.strip_prefix("ShdPnd:"))
+        {
+            pending |= u64::from_str_radix(v.trim(), 16).unwrap_or(0);
+        }
+    }
+    let pending = pending & !blocked & !bit(DOORBELL) & !bit(libc::SIGSTOP);
     if pending == 0 {
         return false;
     }
@@ -166,9 +172,10 @@ pub fn wait_for_signal(task: &Task, deadline: Option<Instant>) -> bool {
 /// Sleeps for `d` on behalf of the guest; ends early, with the time left,
 /// when a signal for the guest arrives.
 pub fn sleep(task: &Task, d: Duration) -> Result<(), Duration> {
-    let deadline = Instant::now() + d;
-    if wait_for_signal(task, Some(deadline)) {
-        Err(deadline.saturating_duration_since(Instant::now()))
+    // A time too far to represent is never reached.
+    let deadline = Instant::now().checked_add(d);
+    if wait_for_signal(task, deadline) {
+        Err(deadline.map_or(d, |dl| dl.saturating_duration_since(Instant::now())))
     } else {
         Ok(())
     }
@@ -279,7 +286,10 @@ pub fn host_signal(task: &mut Task, thr: &ThreadSignals, sig: i32, stopped_at_it
         ));
         return;
     }
-    let _ = send::send_to_process(&task.kernel, &task.process.clone(), info, None);
+    // The host chose this thread: it takes the signal if it does not block
+    // it (no doorbell to itself).
+    let me = send::Sender::of(task);
+    let _ = send::send_to_process(&task.kernel, &task.process.clone(), info, Some(&me));
 }
 
 /// Takes the next signal to deliver to `thr` with its action, applying
@@ -336,6 +346,9 @@ pub fn before_resume(
             break;
         };
         let sig = info.signo;
+        if let Some(o) = task.kernel.observer() {
+            lock(o).signal(task, &info);
+        }
         if action.handler == SIG_IGN {
             continue;
         }
@@ -441,7 +454,7 @@ fn park(task: &Task, thr: &ThreadSignals) {
     let mut inner = thr.inner();
     loop {
         let s = ps.state();
-        if s & GROUP_STOP == 0 || s & GROUP_EXIT != 0 {
+        if s & GROUP_STOP == 0 || s & GROUP_EXIT != 0 || task.thread.killed() {
             return;
         }
         inner = match thr.wake.wait_timeout(inner, HOST_CHECK) {

@@ -178,8 +178,8 @@ pub(crate) fn setup(
     let r = task.regs.user_regs_mut();
     r.rdi = info.signo as u64;
     r.rax = 0;
-    r.rsi = frame + offset_of!(RtSigFrame, info) as u64;
-    r.rdx = frame + offset_of!(RtSigFrame, uc) as u64;
+    r.rsi = frame.wrapping_add(offset_of!(RtSigFrame, info) as u64);
+    r.rdx = frame.wrapping_add(offset_of!(RtSigFrame, uc) as u64);
     r.rip = action.handler;
     r.rsp = frame;
     r.orig_rax = u64::MAX;
@@ -283,14 +283,14 @@ fn restore_fpstate(task: &mut Task, addr: u64) -> Result<(), Errno> {
         return Err(Errno::EFAULT);
     }
     let mem = task.mem();
-    let sw: FpxSwBytes = read_obj(&mem, addr + FPX_SW_BYTES_OFFSET as u64)?;
+    let sw: FpxSwBytes = read_obj(&mem, addr.wrapping_add(FPX_SW_BYTES_OFFSET as u64))?;
     let size = sw.xstate_size as usize;
     let mut xsave = sw.magic1 == FP_XSTATE_MAGIC1
         && size >= XSAVE_HEADER_OFFSET + 64
         && size <= host_size
         && sw.xstate_size <= sw.extended_size;
     if xsave {
-        let magic2: u32 = read_obj(&mem, addr + size as u64)?;
+        let magic2: u32 = read_obj(&mem, addr.wrapping_add(size as u64))?;
         xsave = magic2 == FP_XSTATE_MAGIC2;
     }
     let mut buf = vec![0u8; host_size];

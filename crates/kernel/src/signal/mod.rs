@@ -15,6 +15,7 @@
 //! * [`deliver`]: what happens before a task returns to the guest: default
 //!   actions, handler invocation, restart of interrupted calls.
 //! * [`frame`]: the `rt_sigframe` on the guest stack, and `rt_sigreturn`.
+//! * [`timer`]: alarm, setitimer and POSIX timers, which send signals.
 //!
 //! Locks, always in this order: `Process::signals` (the actions), then
 //! `ProcessSignals`'s group lock, then a `ThreadSignals`'s own lock.
@@ -24,6 +25,7 @@ pub mod frame;
 pub mod queue;
 pub mod send;
 pub mod state;
+pub mod timer;
 
 pub use deliver::{interrupted, sleep, wait_for_signal};
 pub use frame::sigreturn;
@@ -117,7 +119,7 @@ pub fn default_action(sig: i32) -> DefaultAction {
 
 /// The bit of signal `sig` (1..=64) in a mask.
 pub const fn bit(sig: i32) -> u64 {
-    1u64 << ((sig - 1) as u32 & 63)
+    1u64 << (sig.wrapping_sub(1) as u32 & 63)
 }
 
 /// Signals that can be neither caught, blocked nor ignored.

@@ -245,6 +245,8 @@ pub struct ProcessSignals {
     /// `GROUP_EXIT` | `GROUP_STOP`.
     state: AtomicU32,
     group: Mutex<Group>,
+    /// alarm/setitimer and POSIX timers.
+    pub(crate) timers: Mutex<super::timer::ProcessTimers>,
 }
 
 impl ProcessSignals {
@@ -346,5 +348,76 @@ impl ProcessSignals {
     /// exiting or stopped. Lock-free.
     pub fn deliverable(&self, thr: &ThreadSignals) -> bool {
         (thr.pending() | self.shared_pending()) & !thr.blocked() != 0 || self.state() != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trapline_abi::signal::StackT;
+    use trapline_abi::Errno;
+
+    #[test]
+    fn sigaltstack_follows_linux() {
+        let ps = ProcessSignals::default();
+        let t = ps.attach(1, 0);
+        let sp = 0x7000_0000;
+        let old = t.sigaltstack(None, sp).unwrap_or_default();
+        assert_eq!(old.ss_flags, SS_DISABLE);
+        let small = StackT {
+            ss_sp: 0x1000,
+            ss_size: 1024,
+            ..StackT::default()
+        };
+        assert_eq!(t.sigaltstack(Some(&small), sp), Err(Errno::ENOMEM));
+        let bad = StackT {
+            ss_flags: 77,
+            ..small
+        };
+        assert_eq!(t.sigaltstack(Some(&bad), sp), Err(Errno::EINVAL));
+        let good = StackT {
+            ss_sp: 0x1000,
+            ss_size: 0x10000,
+            ..StackT::default()
+        };
+        assert!(t.sigaltstack(Some(&good), sp).is_ok());
+        // On it: EPERM, and the query says SS_ONSTACK.
+        let on = 0x1000 + 0x8000;
+        assert_eq!(t.sigaltstack(Some(&good), on), Err(Errno::EPERM));
+        let other = StackT {
+            ss_size: 0x20000,
+            ..good
+        };
+        assert_eq!(t.sigaltstack(Some(&other), on), Err(Errno::EPERM));
+        assert_eq!(t.sigaltstack(None, on).map(|s| s.ss_flags), Ok(SS_ONSTACK));
+        // SS_AUTODISARM: never "on" it.
+        let auto = StackT {
+            ss_flags: SS_AUTODISARM,
+            ..good
+        };
+        assert!(t.sigaltstack(Some(&auto), sp).is_ok());
+        assert!(!t.altstack().on_stack(on));
+        assert_eq!(
+            t.sigaltstack(None, on).map(|s| s.ss_flags),
+            Ok(SS_AUTODISARM)
+        );
+    }
+
+    #[test]
+    fn deliverable_sees_both_queues_and_the_mask() {
+        use trapline_abi::signal::SigInfo;
+        let ps = ProcessSignals::default();
+        let t = ps.attach(1, super::super::bit(libc::SIGUSR1));
+        assert!(!ps.deliverable(&t));
+        {
+            let mut g = ps.group();
+            g.shared.push(SigInfo::kernel(libc::SIGUSR1));
+            ps.sync_shared(&g);
+        }
+        assert!(!ps.deliverable(&t));
+        t.store_blocked(0);
+        assert!(ps.deliverable(&t));
+        ps.flush(super::super::bit(libc::SIGUSR1));
+        assert!(!ps.deliverable(&t));
     }
 }
