@@ -1,5 +1,6 @@
-//! Process operations: ns per fork+exit+wait and per fork+exec+wait,
-//! natively and under Trapline (and gVisor's runsc where installed), in one
+//! Process operations: ns per fork+exit+wait, per fork+exec+wait, per
+//! thread create+join and per futex ping-pong round trip between two
+//! threads, natively and under Trapline (and gVisor's runsc where installed), in one
 //! run, with ratios.
 //!
 //! Run: `cargo bench -p trapline --bench process` (ITERATIONS=N).
@@ -58,7 +59,7 @@ fn main() {
         "{:<24} {:>12} {:>12} {:>8} {:>12} {:>8}",
         "op (median of 5)", "native ns", "trapline ns", "ratio", "runsc ns", "ratio"
     );
-    for op in ["fork", "exec"] {
+    for op in ["fork", "exec", "thread", "futex"] {
         let (mut native, mut guest_runs, mut gvisor) = (vec![], vec![], vec![]);
         for _ in 0..5 {
             native.extend(measure(Command::new(&guest).args([op, &n])));
@@ -81,10 +82,11 @@ fn main() {
             println!("{op}: no result");
             continue;
         };
-        let name = if op == "fork" {
-            "fork+exit+wait"
-        } else {
-            "fork+exec+wait"
+        let name = match op {
+            "fork" => "fork+exit+wait",
+            "exec" => "fork+exec+wait",
+            "thread" => "thread create+join",
+            _ => "futex ping-pong",
         };
         match median(gvisor) {
             Some(g) => println!(

@@ -126,4 +126,5 @@ differential!(threads_main_exit);
 differential!(threads_exec);
 differential!(threads_exit_group);
 differential!(futex);
+differential!(futex_shared);
 differential!(sig_timer);

@@ -13,11 +13,15 @@
 //! against a guest thread changing the word at the same moment. (An
 //! injected `lock cmpxchg` would make them atomic; a later improvement.)
 //!
-//! Keys: a futex is its address space (the process's virtual pid; threads
-//! share it) and its address, and whether it is shared, as Linux keeps
-//! private and shared keys apart. Shared futexes therefore work between
-//! the threads of a process, but not yet across processes on `MAP_SHARED`
-//! memory (that needs keys by backing object and offset).
+//! Keys, as Linux's: a private futex (and a shared one in private memory)
+//! is its address space (the process's virtual pid; threads share it), its
+//! address, and whether it is shared (Linux keeps the two kinds apart). A
+//! shared futex in a `MAP_SHARED` mapping is the mapped object and the
+//! offset in it, so processes that map the same file or shared anonymous
+//! memory (even at different addresses) meet on it. The object is the
+//! host's: its device and inode in the host's `/proc/PID/maps` of the
+//! guest's host process (a host file, a tmpfs file's memfd, or the shmem
+//! behind `MAP_SHARED|MAP_ANONYMOUS`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
@@ -42,13 +46,35 @@ const ROBUST_LIST_LIMIT: usize = 2048;
 /// How long a waiter sleeps before it looks for a signal.
 const POLL: Duration = Duration::from_millis(50);
 
-/// What identifies a futex.
+/// What identifies a futex (see the module's doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum KeyId {
+    /// In one address space (the virtual pid of the process).
+    Memory { space: i32, addr: u64, shared: bool },
+    /// In a shared object: the host's device and inode, and the offset.
+    Object { dev: u64, ino: u64, offset: u64 },
+}
+
+/// A futex, and where the caller sees its word.
+#[derive(Debug, Clone, Copy)]
 pub struct FutexKey {
-    /// The address space: the virtual pid of the process.
-    space: i32,
+    id: KeyId,
+    /// The word's address in the caller's address space.
     addr: u64,
-    shared: bool,
+}
+
+impl PartialEq for FutexKey {
+    fn eq(&self, other: &FutexKey) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for FutexKey {}
+
+impl std::hash::Hash for FutexKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+    }
 }
 
 impl FutexKey {
@@ -61,16 +87,56 @@ impl FutexKey {
         if addr > TASK_SIZE - 4 {
             return Err(Errno::EFAULT);
         }
-        Ok(FutexKey {
+        let in_shared_mapping = shared
+            && lock(&task.process.mm)
+                .vmas()
+                .any(|v| v.start <= addr && addr < v.end && v.flags & libc::MAP_SHARED != 0);
+        let object = if in_shared_mapping {
+            host_object(task.tracee.host_pid(), addr)
+        } else {
+            None
+        };
+        let id = object.unwrap_or(KeyId::Memory {
             space: task.process.pid,
             addr,
             shared,
-        })
+        });
+        Ok(FutexKey { id, addr })
     }
 
     pub fn addr(&self) -> u64 {
         self.addr
     }
+}
+
+/// The shared object mapped at `addr` in host process `host_pid`, from
+/// the host's `/proc/PID/maps` (`start-end perms offset dev inode path`).
+fn host_object(host_pid: i32, addr: u64) -> Option<KeyId> {
+    let maps = std::fs::read_to_string(format!("/proc/{host_pid}/maps")).ok()?;
+    maps.lines().find_map(|line| {
+        let mut f = line.split_ascii_whitespace();
+        let (start, end) = f.next()?.split_once('-')?;
+        let (start, end) = (
+            u64::from_str_radix(start, 16).ok()?,
+            u64::from_str_radix(end, 16).ok()?,
+        );
+        if !(start..end).contains(&addr) {
+            return None;
+        }
+        if !f.next()?.ends_with('s') {
+            return None;
+        }
+        let offset = u64::from_str_radix(f.next()?, 16).ok()?;
+        let (major, minor) = f.next()?.split_once(':')?;
+        let dev =
+            (u64::from_str_radix(major, 16).ok()? << 32) | u64::from_str_radix(minor, 16).ok()?;
+        let ino = f.next()?.parse().ok()?;
+        Some(KeyId::Object {
+            dev,
+            ino,
+            offset: offset.checked_add(addr - start)?,
+        })
+    })
 }
 
 struct Waiter {

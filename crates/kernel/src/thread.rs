@@ -13,7 +13,8 @@
 //!   guest thread die.
 //! * The process ends when its last task does ([`finish`]): only then is
 //!   its exit status set (exit_group's code, else the fatal signal, else the
-//!   leader's own exit code) and the parent told, exactly once.
+//!   code of the last thread that called `exit`) and the parent told,
+//!   exactly once.
 //! * `execve` from any thread first ends the others ([`de_thread`]); the
 //!   exec'ing task then takes the leader's tid.
 
@@ -96,8 +97,10 @@ struct GroupState {
     group_exit: Option<ExitStatus>,
     /// A signal that killed a thread (and so the whole host process).
     fatal: Option<ExitStatus>,
-    /// How the leader ended, if it called `exit` alone.
-    leader_exit: Option<ExitStatus>,
+    /// The code of the latest `exit` (one thread alone): the process's
+    /// status when no exit_group or signal ends it, as Linux (since 5.17)
+    /// takes the code of the last thread to exit.
+    last_exit: Option<ExitStatus>,
     /// No new thread may join: the group is ending or exec'ing.
     dying: bool,
     /// Tasks an exec ended whose host threads are not done yet.
@@ -172,8 +175,10 @@ impl ThreadGroup {
 /// `exit`: the calling thread ends; the process goes on while it has other
 /// threads.
 pub fn exit_thread(task: &mut Task, code: i32) {
+    let status = ExitStatus::Code(code & 0xff);
+    lock(&task.process.threads.state).last_exit = Some(status);
     task.thread.thread_exit.store(true, Ordering::Relaxed);
-    task.exit = Some(ExitStatus::Code(code & 0xff));
+    task.exit = Some(status);
 }
 
 /// `exit_group` (and any end of the whole process decided by the kernel):
@@ -247,9 +252,6 @@ pub fn finish(kernel: &Kernel, process: &Arc<Process>, entry: &Arc<ThreadEntry>,
             return;
         }
         st.tasks.remove(&tid);
-        if tid == process.pid && entry.thread_exit.load(Ordering::Relaxed) {
-            st.leader_exit = Some(own);
-        }
         if let ExitStatus::Signaled(sig) = own {
             // Every thread of a process killed by a signal reports it; a
             // thread that was lost on the host reports SIGKILL, which a real
@@ -263,7 +265,7 @@ pub fn finish(kernel: &Kernel, process: &Arc<Process>, entry: &Arc<ThreadEntry>,
             return;
         }
         st.dying = true;
-        st.group_exit.or(st.fatal).or(st.leader_exit).unwrap_or(own)
+        st.group_exit.or(st.fatal).or(st.last_exit).unwrap_or(own)
     };
     // The process is gone: its files close now, before its parent hears of
     // it (Linux's exit_files), so the other ends of its pipes see EOF or
@@ -355,7 +357,7 @@ pub fn de_thread(task: &mut Task) {
     }
     st.dying = false;
     st.fatal = None;
-    st.leader_exit = None;
+    st.last_exit = None;
     drop(st);
     task.tid = task.process.pid;
 }

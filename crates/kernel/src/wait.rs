@@ -129,14 +129,16 @@ pub fn wait_child(
         if nohang {
             return Ok(None);
         }
+        // As Linux's do_wait: the children are looked at before a pending
+        // signal (a child reaped at once leaves ECHILD, not EINTR).
+        if task.interrupted() {
+            return Err(Errno::EINTR);
+        }
         let (k, _) = process
             .child_changed
             .wait_timeout(kids, Duration::from_millis(50))
             .unwrap_or_else(|e| e.into_inner());
         kids = k;
-        if task.interrupted() {
-            return Err(Errno::EINTR);
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::ffi::CString;
 use std::marker::PhantomData;
 
 use crate::regs::Regs;
-use crate::stub::{StubImage, STUB_SPIN, STUB_TRAMPOLINE};
+use crate::stub::{StubImage, STUB_PARK, STUB_SPIN, STUB_TRAMPOLINE};
 use crate::{PlatformError, Result};
 
 /// Why a guest thread stopped.
@@ -124,10 +124,12 @@ impl Tracee {
         Ok(tracee)
     }
 
-    /// Takes over a host process another tracer thread handed over with
-    /// [`Tracee::fork`] (detached, stopped): seizes it from the calling
-    /// thread, which becomes its only tracer, and waits for its stop. Its
-    /// registers must be set before it runs (`switch` writes them).
+    /// Takes over a host process or thread another tracer thread handed
+    /// over with [`Tracee::fork`] (detached, stopped) or
+    /// [`Tracee::clone_thread`] (detached, blocked in `pause`): seizes it
+    /// from the calling thread, which becomes its only tracer, and waits
+    /// for its stop. Its registers must be set before it runs (`switch`
+    /// writes them).
     pub fn adopt(host_pid: i32) -> Result<Tracee> {
         // SAFETY: SEIZE of our own (stopped) descendant with our options.
         check(
@@ -208,8 +210,10 @@ impl Tracee {
     /// Returns its host tid. Its registers are the adopter's to set.
     ///
     /// A SIGSTOP would stop the whole thread group, so a thread is handed
-    /// over running: it spins (`STUB_SPIN`) until its adopter seizes and
-    /// interrupts it.
+    /// over running: blocked in the stub's `pause()` loop (`STUB_PARK`;
+    /// spinning would take the CPU its creator and adopter need) until its
+    /// adopter seizes and interrupts it. The adopter's registers have
+    /// `orig_rax` = -1, so the interrupted `pause` is not restarted.
     pub fn clone_thread(&mut self, regs: &Regs) -> Result<i32> {
         let flags = (libc::CLONE_VM
             | libc::CLONE_THREAD
@@ -217,7 +221,7 @@ impl Tracee {
             | libc::CLONE_FS
             | libc::CLONE_FILES
             | libc::CLONE_SYSVSEM) as u64;
-        // A zero stack: the new thread runs nothing but the spin loop,
+        // A zero stack: the new thread runs nothing but the park loop,
         // which touches no memory, until its adopter sets its registers.
         let (nr, args) = (libc::SYS_clone, [flags, 0]);
         let mut child = None;
@@ -548,10 +552,11 @@ impl Drop for Tracee {
 }
 
 /// Hands over a host process or thread that the calling thread traces
-/// and that is at its first stop after an injected clone: parks it on the
-/// stub's spin loop and detaches it. With `stop`, a SIGSTOP is queued first
-/// so that the new process stays stopped until it is adopted (a new
-/// *thread* must not get one: SIGSTOP stops its whole thread group).
+/// and that is at its first stop after an injected clone, and detaches
+/// it. A process (`stop`) is parked on the stub's spin loop with a SIGSTOP
+/// queued, so that it stays stopped until it is adopted. A *thread* must
+/// not get one (SIGSTOP stops its whole thread group): it is parked in the
+/// stub's `pause()` loop instead, blocked.
 fn park_and_detach(child: i32, stop: bool) -> Result<()> {
     let mut status = 0;
     // SAFETY: waiting for our auto-attached tracee.
@@ -572,7 +577,7 @@ fn park_and_detach(child: i32, stop: bool) -> Result<()> {
         _not_send: PhantomData,
     };
     parked.get_regs(&mut regs)?;
-    regs.raw.rip = STUB_SPIN;
+    regs.raw.rip = if stop { STUB_SPIN } else { STUB_PARK };
     regs.raw.orig_rax = u64::MAX;
     parked.set_regs(&regs.raw)?;
     if stop {

@@ -9,6 +9,9 @@ pub const STUB_TRAMPOLINE: u64 = 0x7ff0_0000_0000;
 /// A `pause; jmp` loop a forked process is parked at while it changes
 /// tracer threads (stub/stub.S: right after the 3-byte trampoline).
 pub const STUB_SPIN: u64 = STUB_TRAMPOLINE + 3;
+/// A `pause()` loop a new thread waits in, blocked, while it changes
+/// tracer threads (stub/stub.S: `park`, placed at offset 0x10).
+pub const STUB_PARK: u64 = STUB_TRAMPOLINE + 0x10;
 /// A page of the stub the tracer may write arguments into (stub/layout.ld).
 pub const STUB_SCRATCH: u64 = 0x7ff0_0000_1000;
 /// The size of the scratch page.

@@ -26,6 +26,16 @@ spin:
 _start:
     ud2
 
+    /* Where a new thread waits, blocked in pause(2), between its tracer
+     * threads (see Tracee::clone_thread): a spinning thread would take the
+     * CPU its creator and adopter need. At STUB_PARK (offset 0x10). */
+    .org 0x10, 0xcc
+    .globl park
+park:
+    mov $34, %eax       /* SYS_pause */
+    syscall
+    jmp park
+
     .section .bss
     .balign 4096
     .globl scratch

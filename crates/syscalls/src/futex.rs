@@ -54,7 +54,7 @@ fn deadline(ts: &Timespec, relative: bool, realtime: bool) -> Result<Option<Inst
 }
 
 syscall! {
-    Partial("private and shared futexes between the threads of a process (shared ones do not yet reach other processes through MAP_SHARED memory); PI futexes give ENOSYS; WAKE_OP's update is atomic only against other futex calls")
+    Partial("PI futexes give ENOSYS; WAKE_OP's update is atomic only against other futex calls, not against guest threads running at the same time")
     => fn futex(task, uaddr: UserAddr, op: i32, val: u32, utime: UserAddr, uaddr2: UserAddr, val3: u32) -> SysResult {
         let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
         let shared = op & FUTEX_PRIVATE_FLAG == 0;

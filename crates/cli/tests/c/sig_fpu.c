@@ -56,20 +56,20 @@ int main(void) {
     set_round(0);
 
     /* A child keeps signalling while this loop keeps x and y in
-     * registers; y must stay 2x. */
+     * registers; y must stay 2x. The loop runs until the child is done. */
     pid_t parent = getpid();
     pid_t child = fork();
     if (child == 0) {
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 200; i++) {
             if (kill(parent, SIGUSR1) != 0)
                 break;
-            usleep(500);
+            usleep(300);
         }
         _exit(0);
     }
     double x = 0.5, y = 1.0;
     long bad = 0, iters = 0;
-    while (got < 100 && iters < 2000000000L) {
+    for (;;) {
         x = x * 1.0000001 + 0.25;
         y = y * 1.0000001 + 0.5;
         if (y != 2 * x)
@@ -78,11 +78,10 @@ int main(void) {
             x = 0.5;
             y = 1.0;
         }
-        iters++;
+        if (++iters % 4096 == 0 && waitpid(child, NULL, WNOHANG) == child)
+            break;
     }
-    kill(child, SIGKILL);
-    waitpid(child, NULL, 0);
-    printf("signals: %s, mismatches: %ld\n", got >= 100 ? "100+" : "few", bad);
+    printf("signals: %s, mismatches: %ld\n", got > 0 ? "some" : "none", bad);
 
     struct sigaction si = {0};
     si.sa_sigaction = skip_ud2;

@@ -31,6 +31,17 @@ static int tasks_in_proc(void) {
     return n;
 }
 
+/* A joined thread may still be on its way out for a moment (natively
+ * too): wait up to a second for the count to settle. */
+static int tasks_settled(int expected) {
+    int n = tasks_in_proc();
+    for (int i = 0; i < 1000 && n != expected; i++) {
+        usleep(1000);
+        n = tasks_in_proc();
+    }
+    return n;
+}
+
 static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
 static volatile int detached_done;
 
@@ -71,10 +82,10 @@ int main(void) {
     /* Three live threads parked on a mutex: four tasks in /proc. */
     pthread_mutex_lock(&gate);
     for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, parked, NULL);
-    printf("tasks while parked: %d\n", tasks_in_proc());
+    printf("tasks while parked: %d\n", tasks_settled(4));
     pthread_mutex_unlock(&gate);
     for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
-    printf("tasks after join: %d\n", tasks_in_proc());
+    printf("tasks after join: %d\n", tasks_settled(1));
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
