@@ -139,6 +139,9 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
     }
     // The process ends with its last thread, which may not be this one.
     let status = trapline_kernel::thread::run_main(task);
+    // The run is over when pid 1 ends (as in a pid namespace): no guest
+    // process outlives it, not even one between two tracer threads.
+    kernel.kill_all_guests();
     match status {
         ExitStatus::Code(c) => ExitCode::from(c as u8),
         ExitStatus::Signaled(sig) => {

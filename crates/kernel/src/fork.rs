@@ -77,6 +77,7 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
             .note(&format!("trapline: fork failed on the host: {e}"));
         Errno::EAGAIN
     })?;
+    task.kernel.track_host_process(host_pid);
     let pid = task.kernel.alloc_pid();
     let child = Arc::new(Process::forked_from(&task.process, pid));
     let entry = child.threads.first(pid);
@@ -134,7 +135,9 @@ fn wait_for_vfork_child(task: &Task, child: &Process) {
             .wait_timeout(done, std::time::Duration::from_millis(50))
             .unwrap_or_else(|e| e.into_inner());
         done = d;
-        if !*done && task.interrupted() {
+        // Killable only: a handled signal waits until the child let go of
+        // the memory it shares with this parent.
+        if !*done && crate::signal::deliver::fatal_pending(task) {
             return;
         }
     }
@@ -251,5 +254,9 @@ fn child_main(start: ChildStart) {
     if start.req.flags & CLONE_CHILD_CLEARTID != 0 {
         task.clear_child_tid = start.req.child_tid;
     }
+    let kernel = task.kernel.clone();
     thread::run_to_end(task);
+    if !thread {
+        kernel.untrack_host_process(start.host_pid);
+    }
 }

@@ -42,6 +42,10 @@ pub struct Kernel {
     observer: OnceLock<Mutex<Box<dyn SyscallObserver + Send>>>,
     /// Round-robin over `cpus` for new tasks' host threads.
     next_cpu: AtomicUsize,
+    /// pidfds of the host processes behind forked guests, so that every
+    /// one of them is killed when the run ends, even one that was between
+    /// two tracer threads (detached, so ptrace's EXITKILL would miss it).
+    guest_hosts: Mutex<std::collections::HashMap<i32, std::os::fd::OwnedFd>>,
     /// The futex wait queues of every guest.
     pub futexes: crate::futex::FutexTable,
 }
@@ -60,6 +64,7 @@ impl Kernel {
             dispatcher: OnceLock::new(),
             observer: OnceLock::new(),
             next_cpu: AtomicUsize::new(0),
+            guest_hosts: Mutex::new(std::collections::HashMap::new()),
             futexes: crate::futex::FutexTable::default(),
         }
     }
@@ -104,6 +109,44 @@ impl Kernel {
             .values()
             .filter_map(|r| r.process.upgrade())
             .collect()
+    }
+
+    /// Remembers the host process behind a forked guest (see
+    /// `guest_hosts`). A pidfd, not the pid: the pid may be reused once
+    /// the process is gone.
+    pub fn track_host_process(&self, host_pid: i32) {
+        // SAFETY: pidfd_open returns a new fd we own, or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, host_pid, 0) };
+        if let Ok(fd) = i32::try_from(fd) {
+            if fd >= 0 {
+                use std::os::fd::FromRawFd;
+                // SAFETY: a fresh fd nobody else owns.
+                let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+                lock(&self.guest_hosts).insert(host_pid, owned);
+            }
+        }
+    }
+
+    /// Forgets a host process that ended.
+    pub fn untrack_host_process(&self, host_pid: i32) {
+        lock(&self.guest_hosts).remove(&host_pid);
+    }
+
+    /// Kills every tracked guest host process (the run is over).
+    pub fn kill_all_guests(&self) {
+        use std::os::fd::AsRawFd;
+        for fd in lock(&self.guest_hosts).values() {
+            // SAFETY: signal through a pidfd we own; a dead process gives ESRCH.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    fd.as_raw_fd(),
+                    libc::SIGKILL,
+                    std::ptr::null::<u8>(),
+                    0,
+                )
+            };
+        }
     }
 
     /// A process by virtual pid, live or zombie.

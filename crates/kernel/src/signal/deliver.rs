@@ -134,6 +134,13 @@ fn host_pending(host_pid: i32, process: &Process, blocked: u64) -> bool {
     })
 }
 
+/// Whether `task` is being killed: a fatal signal ends its group, or its
+/// thread group is ending otherwise. What a killable (not interruptible)
+/// wait looks at, such as vfork's (Linux's `TASK_KILLABLE`).
+pub fn fatal_pending(task: &Task) -> bool {
+    task.thread.killed() || task.process.sig.state() & GROUP_EXIT != 0
+}
+
 /// Waits until a signal is deliverable to `task` (or a host signal for it
 /// is pending), or until `deadline`. Returns false on timeout. The wait
 /// wakes at once when a signal is queued for the thread.
