@@ -271,3 +271,20 @@ fn make_j2_builds_a_small_project() {
     let out = assert_same("/bin/sh", &["-c", &script], b"");
     assert_eq!(out.stdout_str(), "b=42\n");
 }
+
+/// multiprocessing: worker processes, POSIX semaphores in /dev/shm (a
+/// private tmpfs), shared-memory futexes and pipes.
+#[test]
+fn python3_multiprocessing_pool() {
+    assert_same(
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import multiprocessing as m\n\
+             if __name__ == '__main__':\n    \
+                 with m.Pool(2) as p:\n        \
+                     print(p.map(abs, [-1, -2, 3, -4]))",
+        ],
+        b"",
+    );
+}

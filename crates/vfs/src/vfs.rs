@@ -94,6 +94,17 @@ impl Vfs {
                         mountpoint: Some((dev_dir.clone(), kind.name().to_vec())),
                     }));
                 }
+                // POSIX shared memory and semaphores (shm_open, sem_open)
+                // live in /dev/shm: a second private tmpfs, as on Linux.
+                if host.node(b"/dev/shm").is_ok() {
+                    let shm = Arc::new(Tmpfs::new(libc::makedev(0, TMPFS_DEV as u32 + 1)));
+                    mounts.add(Arc::new(Mount {
+                        id: mounts.next_id(),
+                        fs: FsKind::Tmpfs(shm.clone()),
+                        root: Node::Tmpfs(shm.root()),
+                        mountpoint: Some((dev_dir.clone(), b"shm".to_vec())),
+                    }));
+                }
             }
             _ => {
                 tracing::debug!("no /dev directory under the host root: kernel devices not mounted")
