@@ -79,8 +79,6 @@ pub fn run(task: &mut Task) -> ExitStatus {
         match stop {
             Stop::Syscall => {
                 interrupted = None;
-                host_pid.set(task.tracee.host_pid());
-                thr.set_host(task.tracee.host_pid());
                 let call = task.regs.syscall();
                 if let Some(o) = observer {
                     lock(o).enter(task, &call);
@@ -106,6 +104,7 @@ pub fn run(task: &mut Task) -> ExitStatus {
                 // deletes the POSIX timers.
                 thr.set_tid(task.tid);
                 thr.set_host(task.tracee.host_pid());
+                host_pid.set(task.tracee.host_pid());
                 if matches!(call.nr, NR_EXECVE | NR_EXECVEAT) && result.is_ok() {
                     signal::timer::exec(&task.process);
                 }
@@ -132,10 +131,7 @@ pub fn run(task: &mut Task) -> ExitStatus {
                         interrupted = Some(e);
                         e.as_return()
                     }
-                    Err(e) => {
-                        task.regs.set_return(e.as_return());
-                        e.as_return()
-                    }
+                    Err(e) => e.as_return(),
                 };
                 if interrupted.is_none() {
                     task.regs.set_return(ret);

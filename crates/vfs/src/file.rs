@@ -91,6 +91,10 @@ pub trait FileOps: Send + Sync {
     fn is_dir(&self) -> bool {
         false
     }
+    /// The pipe this is an end of (how `fcntl` and `ioctl` reach it).
+    fn pipe(&self) -> Option<&Arc<crate::pipe::Pipe>> {
+        None
+    }
     /// The poll(2) events ready now (`POLLIN`, `POLLOUT`, `POLLHUP`,
     /// `POLLERR`): regular files, directories and devices are always ready.
     fn poll(&self) -> i16 {

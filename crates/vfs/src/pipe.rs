@@ -20,7 +20,7 @@
 //! and writer counts follow them, and dropping the last `OpenFile` of an end
 //! closes it and wakes the other side (EOF for readers, `EPIPE` for writers).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
@@ -361,18 +361,9 @@ impl Pipe {
     }
 }
 
-/// The pipe behind each open end, by the address of its `PipeEnd`: how
-/// `fcntl` and `ioctl` find the pipe of an `OpenFile` (`FileOps` has no
-/// downcast). An entry lives exactly as long as its `PipeEnd`.
-fn registry() -> &'static Mutex<HashMap<usize, Arc<Pipe>>> {
-    static ENDS: OnceLock<Mutex<HashMap<usize, Arc<Pipe>>>> = OnceLock::new();
-    ENDS.get_or_init(Default::default)
-}
-
 /// The pipe `file` is an end of, if it is one.
 pub fn pipe_of(file: &OpenFile) -> Option<Arc<Pipe>> {
-    let key = Arc::as_ptr(file.ops()) as *const () as usize;
-    lock(registry()).get(&key).cloned()
+    file.ops().pipe().cloned()
 }
 
 /// One open file description's end of a pipe.
@@ -399,8 +390,6 @@ impl PipeEnd {
             writer,
             file: OnceLock::new(),
         });
-        let key = Arc::as_ptr(&end) as *const () as usize;
-        lock(registry()).insert(key, pipe.clone());
         let file = OpenFile::from_ops(end.clone(), flags, pipe.path());
         let _ = end.file.set(Arc::downgrade(&file));
         file
@@ -416,14 +405,14 @@ impl PipeEnd {
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        let key = self as *const PipeEnd as *const () as usize;
-        let entry = lock(registry()).remove(&key);
-        drop(entry);
         self.pipe.close_end(self.reader, self.writer);
     }
 }
 
 impl FileOps for PipeEnd {
+    fn pipe(&self) -> Option<&Arc<Pipe>> {
+        Some(&self.pipe)
+    }
     fn poll(&self) -> i16 {
         self.pipe.poll(self.reader)
     }
@@ -603,13 +592,17 @@ mod tests {
     }
 
     #[test]
-    fn the_registry_forgets_closed_ends() {
+    fn only_pipe_ends_have_a_pipe() {
         let (r, w) = new_pipe(0, 0, 0);
-        let key = Arc::as_ptr(r.ops()) as *const () as usize;
-        assert!(pipe_of(&r).is_some());
-        drop(r);
-        drop(w);
-        assert!(!lock(registry()).contains_key(&key));
+        assert!(Arc::ptr_eq(&pipe_of(&r).unwrap(), &pipe_of(&w).unwrap()));
+        let null = OpenFile::from_ops(
+            Arc::new(crate::dev::DevFile {
+                kind: crate::dev::DevKind::Null,
+            }),
+            libc::O_RDONLY,
+            b"/dev/null".to_vec(),
+        );
+        assert!(pipe_of(&null).is_none());
     }
 
     #[test]
