@@ -6,15 +6,12 @@
 //! Run: `cargo bench -p trapline --bench getppid` (ITERATIONS=N to change
 //! the number of calls per measurement).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
-fn iterations() -> u64 {
-    std::env::var("ITERATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000)
-}
+use common::{build_guest, iterations, measure, median};
 
 fn now_ns() -> u64 {
     let mut ts = libc::timespec {
@@ -107,43 +104,13 @@ fn bare_sysemu(n: u64, tracer_cpu: usize, child_cpu: Option<usize>) -> f64 {
     }
 }
 
-fn build_guest(dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/getppid.c");
-    let exe = dir.join("getppid-bench");
-    let ok = Command::new("gcc")
-        .args(["-O2", "-static", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status();
-    assert!(ok.is_ok_and(|s| s.success()), "gcc failed");
-    exe
-}
-
-fn parse(out: &[u8]) -> Option<f64> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .find_map(|l| l.strip_prefix("ns_per_call ")?.trim().parse().ok())
-}
-
-fn run_guest(cmd: &mut Command) -> Option<f64> {
-    let out = cmd.output().ok()?;
-    parse(&out.stdout)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // cargo bench/nextest discovery
     }
-    let n = iterations();
+    let n = iterations(200_000);
     let rounds = 5;
-    let dir = PathBuf::from("/var/tmp/trapline-bench");
-    let _ = std::fs::create_dir_all(&dir);
-    let guest = build_guest(&dir);
+    let guest = build_guest("getppid");
     let trapline = PathBuf::from(env!("CARGO_BIN_EXE_trapline"));
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
 
@@ -162,12 +129,13 @@ fn main() {
         if cpus > 1 {
             bare_two.push(bare_sysemu(n / 20, 0, Some(1)));
         }
-        if let Some(t) = run_guest(
+        if let Some(t) = measure(
             Command::new(&trapline)
                 .arg("run")
                 .arg("--")
                 .arg(&guest)
                 .arg((n / 4).to_string()),
+            "ns_per_call ",
         ) {
             traplined.push(t);
         }
@@ -176,13 +144,14 @@ fn main() {
             c.args(["--network=none", "--platform=ptrace", "do"])
                 .arg(&guest)
                 .arg((n / 20).to_string());
-            if let Some(t) = run_guest(&mut c) {
+            if let Some(t) = measure(&mut c, "ns_per_call ") {
                 gvisor.push(t);
             }
         }
     }
-    let native = median(native);
-    let bare = median(bare_one);
+    // Every round measures natively and the bare round trip.
+    let native = median(native).unwrap_or(f64::NAN);
+    let bare = median(bare_one).unwrap_or(f64::NAN);
     println!("getppid, median of {rounds} rounds (ns per call)");
     println!(
         "{:<40} {:>10} {:>12} {:>12}",
@@ -197,15 +166,14 @@ fn main() {
     };
     row("native", native);
     row("bare PTRACE_SYSEMU, one CPU", bare);
-    if !bare_two.is_empty() {
-        row("bare PTRACE_SYSEMU, two CPUs", median(bare_two));
+    if let Some(v) = median(bare_two) {
+        row("bare PTRACE_SYSEMU, two CPUs", v);
     }
-    if traplined.is_empty() {
-        println!("trapline: no result (did the guest run?)");
-    } else {
-        row("trapline run (no options)", median(traplined));
+    match median(traplined) {
+        Some(v) => row("trapline run (no options)", v),
+        None => println!("trapline: no result (did the guest run?)"),
     }
-    if !gvisor.is_empty() {
-        row("gVisor runsc --platform=ptrace", median(gvisor));
+    if let Some(v) = median(gvisor) {
+        row("gVisor runsc --platform=ptrace", v);
     }
 }

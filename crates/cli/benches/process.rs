@@ -5,51 +5,19 @@
 //!
 //! Run: `cargo bench -p trapline --bench process` (ITERATIONS=N).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
-fn iterations() -> u64 {
-    std::env::var("ITERATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
-}
-
-fn build_guest(dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/process.c");
-    let exe = dir.join("process-bench");
-    let ok = Command::new("gcc")
-        .args(["-O2", "-static", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status();
-    assert!(ok.is_ok_and(|s| s.success()), "gcc failed");
-    exe
-}
-
-fn measure(cmd: &mut Command) -> Option<f64> {
-    let out = cmd.output().ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("ns_per_op ")?.trim().parse().ok())
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    Some(v[v.len() / 2])
-}
+use common::{build_guest, iterations, measure, median};
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n = iterations().to_string();
-    let dir = PathBuf::from("/var/tmp/trapline-bench");
-    let _ = std::fs::create_dir_all(&dir);
-    let guest = build_guest(&dir);
+    let n = iterations(200).to_string();
+    let guest = build_guest("process");
     let trapline = PathBuf::from(env!("CARGO_BIN_EXE_trapline"));
     let runsc = Command::new("runsc")
         .arg("--version")
@@ -62,20 +30,21 @@ fn main() {
     for op in ["fork", "exec", "thread", "futex"] {
         let (mut native, mut guest_runs, mut gvisor) = (vec![], vec![], vec![]);
         for _ in 0..5 {
-            native.extend(measure(Command::new(&guest).args([op, &n])));
+            native.extend(measure(Command::new(&guest).args([op, &n]), "ns_per_op "));
             guest_runs.extend(measure(
                 Command::new(&trapline)
                     .arg("run")
                     .arg("--")
                     .arg(&guest)
                     .args([op, &n]),
+                "ns_per_op ",
             ));
             if runsc {
                 let mut c = Command::new("runsc");
                 c.args(["--network=none", "--platform=ptrace", "do"])
                     .arg(&guest)
                     .args([op, &n]);
-                gvisor.extend(measure(&mut c));
+                gvisor.extend(measure(&mut c, "ns_per_op "));
             }
         }
         let (Some(nat), Some(tr)) = (median(native), median(guest_runs)) else {
