@@ -40,9 +40,14 @@ pub trait FileOps: Send + Sync {
     fn seekable(&self) -> bool {
         false
     }
-    /// Reads at `*pos` (ignored by streams) and advances it.
+    /// Reads at `*pos` (ignored by streams) and advances it. Directories
+    /// are not read this way (EISDIR).
     fn read(&self, _buf: &mut [u8], _pos: &mut u64) -> VfsResult<usize> {
-        Err(Errno::EINVAL)
+        Err(if self.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        })
     }
     /// Writes at `*pos`, or at the end when `append`, and leaves `*pos`
     /// after the written bytes.
@@ -50,7 +55,11 @@ pub trait FileOps: Send + Sync {
         Err(Errno::EINVAL)
     }
     fn pread(&self, _buf: &mut [u8], _off: u64) -> VfsResult<usize> {
-        Err(Errno::ESPIPE)
+        Err(if self.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::ESPIPE
+        })
     }
     /// Writes at `off`, or at the end when `append` (Linux's `O_APPEND`
     /// rule for `pwrite`).
@@ -388,6 +397,15 @@ impl OpenFile {
 
     pub fn is_dir(&self) -> bool {
         self.ops.is_dir()
+    }
+}
+
+/// `lseek` on a directory: positions are getdents cookies, so only
+/// `SEEK_SET` and `SEEK_CUR` mean something.
+pub(crate) fn dir_seek(pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
+    match whence {
+        libc::SEEK_SET | libc::SEEK_CUR => generic_seek(pos, off, whence, 0),
+        _ => Err(Errno::EINVAL),
     }
 }
 

@@ -477,14 +477,6 @@ impl FileOps for HostDir {
         true
     }
 
-    fn read(&self, _buf: &mut [u8], _pos: &mut u64) -> VfsResult<usize> {
-        Err(Errno::EISDIR)
-    }
-
-    fn pread(&self, _buf: &mut [u8], _off: u64) -> VfsResult<usize> {
-        Err(Errno::EISDIR)
-    }
-
     fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
         let mut cur = lock(&self.cursor);
         let new = match whence {

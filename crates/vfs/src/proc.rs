@@ -22,7 +22,7 @@
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::cred::{Cred, Owner};
-use crate::file::{generic_seek, DirEntry, FileOps};
+use crate::file::{dir_seek, generic_seek, DirEntry, FileOps};
 use crate::fs_context::FsContext;
 use crate::host::{HostFs, HostNode};
 use crate::stat::{dtype_of_mode, Stat, Timespec};
@@ -870,19 +870,8 @@ impl FileOps for ProcDir {
         true
     }
 
-    fn read(&self, _buf: &mut [u8], _pos: &mut u64) -> VfsResult<usize> {
-        Err(Errno::EISDIR)
-    }
-
-    fn pread(&self, _buf: &mut [u8], _off: u64) -> VfsResult<usize> {
-        Err(Errno::EISDIR)
-    }
-
     fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
-        match whence {
-            libc::SEEK_SET | libc::SEEK_CUR => generic_seek(pos, off, whence, 0),
-            _ => Err(Errno::EINVAL),
-        }
+        dir_seek(pos, off, whence)
     }
 
     fn stat(&self) -> VfsResult<Stat> {

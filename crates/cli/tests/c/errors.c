@@ -66,6 +66,15 @@ int main(void) {
     SHOW(syscall(SYS_getdents64, fd, buf, sizeof buf));
     int dir = open("/usr/include", O_RDONLY | O_DIRECTORY);
     SHOW(syscall(SYS_getdents64, dir, buf, 10));
+    /* Directories are not read with read or pread: host, tmpfs and /proc. */
+    SHOW(read(dir, buf, 1));
+    SHOW(pread(dir, buf, 1, 0));
+    int tmpdir = open("/tmp", O_RDONLY | O_DIRECTORY);
+    SHOW(read(tmpdir, buf, 1));
+    SHOW(pread(tmpdir, buf, 1, 0));
+    int procdir = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    SHOW(read(procdir, buf, 1));
+    SHOW(pread(procdir, buf, 1, 0));
     SHOW(syscall(SYS_statx, AT_FDCWD, "/", 0x80000000, 0, buf));
     SHOW(syscall(SYS_newfstatat, AT_FDCWD, "/", buf, 0x12345));
     SHOW(syscall(SYS_newfstatat, AT_FDCWD, "", buf, 0));
