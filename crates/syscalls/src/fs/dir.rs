@@ -4,7 +4,8 @@ use super::{fs_cred, lookup_base, read_path};
 use crate::prelude::*;
 
 /// What the calls that change names lack.
-const WRITABLE_NOTE: &str = "only in /tmp; elsewhere the file system is read-only (EROFS)";
+const WRITABLE_NOTE: &str =
+    "only in /tmp and /dev/shm; elsewhere the file system is read-only (EROFS)";
 
 syscall! {
     Implemented => fn getdents64(task, fd: Fd, dirent: UserAddr, count: u32) -> SysResult {
@@ -154,21 +155,21 @@ fn do_rename(
 }
 
 syscall! {
-    Partial("only within /tmp")
+    Partial("only within /tmp or within /dev/shm")
     => fn rename(task, oldname: UserAddr, newname: UserAddr) -> SysResult {
         do_rename(task, Fd(libc::AT_FDCWD), oldname, Fd(libc::AT_FDCWD), newname, 0)
     }
 }
 
 syscall! {
-    Partial("only within /tmp")
+    Partial("only within /tmp or within /dev/shm")
     => fn renameat(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr) -> SysResult {
         do_rename(task, olddfd, oldname, newdfd, newname, 0)
     }
 }
 
 syscall! {
-    Partial("only within /tmp; RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT give EINVAL")
+    Partial("only within /tmp or within /dev/shm; RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT give EINVAL")
     => fn renameat2(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
         do_rename(task, olddfd, oldname, newdfd, newname, flags)
     }
