@@ -1,10 +1,12 @@
 //! `trapline`: the command line.
 //!
-//! * `trapline run [--trace[=FILE]] -- PROGRAM ARGS...` runs a program under
-//!   Trapline and exits with its status (128+N if a signal killed it).
+//! * `trapline run [--trace[=FILE]] [--root DIR] [--bind HOST:GUEST[:ro]]
+//!   [--tmpfs GUEST] -- PROGRAM ARGS...` runs a program under Trapline and
+//!   exits with its status (128+N if a signal killed it).
 //! * `trapline syscalls [--format table|tsv]` prints the syscall table with
 //!   the implementation status of each call.
 
+mod mounts;
 mod run;
 mod syscalls;
 mod trace;
@@ -12,6 +14,7 @@ mod trace;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use trapline_vfs::{MountOptions, UserMount};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +34,17 @@ enum Command {
         /// Print every system call, strace style, to stderr or to FILE.
         #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
         trace: Option<String>,
+        /// Show the host directory DIR as / (read-only, under a writable
+        /// in-memory layer) instead of the host's /.
+        #[arg(long, value_name = "DIR")]
+        root: Option<std::path::PathBuf>,
+        /// Show the host directory or file HOST at GUEST; with :ro
+        /// read-only. Repeatable; made after the --tmpfs mounts.
+        #[arg(long, value_name = "HOST:GUEST[:ro]", value_parser = mounts::parse_bind)]
+        bind: Vec<UserMount>,
+        /// Mount an empty private tmpfs at GUEST. Repeatable.
+        #[arg(long, value_name = "GUEST", value_parser = mounts::parse_tmpfs)]
+        tmpfs: Vec<UserMount>,
         /// The program and its arguments (PROGRAM is looked up in PATH).
         #[arg(
             required = true,
@@ -59,7 +73,23 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { trace, program } => run::run(trace.as_deref(), &program),
+        Command::Run {
+            trace,
+            root,
+            bind,
+            tmpfs,
+            program,
+        } => {
+            let root = match root.map(mounts::absolute_dir).transpose() {
+                Ok(r) => r,
+                Err(e) => return run::fail(&e, 2),
+            };
+            let mounts = MountOptions {
+                root,
+                mounts: tmpfs.into_iter().chain(bind).collect(),
+            };
+            run::run(trace.as_deref(), &mounts, &program)
+        }
         Command::Syscalls { format } => syscalls::print(matches!(format, Format::Tsv)),
     }
 }

@@ -17,17 +17,17 @@ use trapline_kernel::{Errno, ExitStatus, Kernel, Process, Task};
 use trapline_platform::cpu;
 use trapline_platform::stub::StubImage;
 use trapline_syscalls::SyscallTable;
-use trapline_vfs::{FdTable, FsContext, ProcSource, Vfs};
+use trapline_vfs::{FdTable, FsContext, MountOptions, ProcSource, Vfs};
 
 use crate::trace::TraceObserver;
 
 /// Prints a one-line error and returns the exit status for it.
-fn fail(msg: &str, status: u8) -> ExitCode {
+pub fn fail(msg: &str, status: u8) -> ExitCode {
     eprintln!("trapline: {msg}");
     ExitCode::from(status)
 }
 
-pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
+pub fn run(trace: Option<&str>, mounts: &MountOptions, program: &[OsString]) -> ExitCode {
     let Some(name) = program.first() else {
         return fail(
             "no program given; usage: trapline run -- PROGRAM [ARGS...]",
@@ -44,9 +44,9 @@ pub fn run(trace: Option<&str>, program: &[OsString]) -> ExitCode {
         },
     };
 
-    let vfs = match Vfs::new_default() {
+    let vfs = match Vfs::new(mounts) {
         Ok(v) => Arc::new(v),
-        Err(e) => return fail(&format!("cannot set up the file system: {e}"), 1),
+        Err(e) => return fail(&format!("cannot set up the file system: {e}"), 2),
     };
     let stub = match StubImage::new() {
         Ok(s) => s,

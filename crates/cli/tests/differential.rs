@@ -128,3 +128,47 @@ differential!(threads_exit_group);
 differential!(futex);
 differential!(futex_shared);
 differential!(sig_timer);
+
+/// File changes in a host directory: under Trapline first, which must
+/// leave the host tree as it was, then natively; both print the same.
+#[test]
+fn overlay_changes_look_native() {
+    for link in [Link::Dynamic, Link::Static, Link::Musl] {
+        let scratch = common::Scratch::new(&format!("overlay-{link:?}"));
+        let exe = common::compile(&scratch.0, "overlay", link);
+        let tree = scratch.path("tree");
+        let make_tree = || {
+            let _ = std::fs::remove_dir_all(&tree);
+            std::fs::create_dir_all(tree.join("d/sub")).unwrap();
+            std::fs::create_dir_all(tree.join("e")).unwrap();
+            for (p, data) in [
+                ("f1", "one"),
+                ("f2", "two"),
+                ("d/g", "gee"),
+                ("d/sub/h", "aitch"),
+                ("ro", "r"),
+            ] {
+                std::fs::write(tree.join(p), data).unwrap();
+            }
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tree.join("ro"), std::fs::Permissions::from_mode(0o444))
+                .unwrap();
+        };
+        make_tree();
+        let before = common::tree_snapshot(&tree);
+        let args = [tree.to_str().unwrap()];
+        let ours = common::run_trapline(exe.to_str().unwrap(), &args, b"");
+        assert_eq!(
+            common::tree_snapshot(&tree),
+            before,
+            "the host tree changed"
+        );
+        let native = common::run_native(exe.to_str().unwrap(), &args, b"");
+        assert_eq!(native.status, 0, "{}", native.stdout_str());
+        assert_eq!(
+            (ours.status, ours.stdout_str()),
+            (native.status, native.stdout_str()),
+            "{link:?}"
+        );
+    }
+}

@@ -1,6 +1,9 @@
 //! Changing attributes: mode, owner, times, size. Only tmpfs nodes can be
-//! changed; host nodes are read-only (`EROFS`) and the kernel's device
-//! and `/proc` nodes are fixed (`EPERM`).
+//! changed, and host nodes an overlay copies up; other host nodes are
+//! read-only (`EROFS`) and the kernel's device and `/proc` nodes are fixed
+//! (`EPERM`).
+
+use std::sync::Arc;
 
 use crate::cred::{self, Cred, MAY_WRITE};
 use crate::file::OpenFile;
@@ -22,12 +25,27 @@ pub enum TimeUpdate {
     Set(Timespec),
 }
 
-/// The tmpfs inode to change, or why not.
-fn changeable(loc: &Location) -> VfsResult<&std::sync::Arc<Inode>> {
+/// Why the node cannot be changed, if it cannot: host nodes are
+/// read-only (`EROFS`) unless an overlay copies them up; the kernel's
+/// device and `/proc` nodes are fixed (`EPERM`).
+fn check_changeable(loc: &Location) -> VfsResult<()> {
     match &loc.node {
-        Node::Tmpfs(i) => Ok(i),
+        Node::Tmpfs(_) => Ok(()),
+        Node::Host(_) if loc.mount.overlay().is_some() => Ok(()),
         Node::Host(_) => Err(Errno::EROFS),
         Node::Dev(_) | Node::Proc(_) => Err(Errno::EPERM),
+    }
+}
+
+/// The tmpfs inode to change: in an overlay, a lower node is copied up
+/// first (after the caller's permission checks, which read the same
+/// owner and mode either way).
+fn changeable(loc: &Location) -> VfsResult<Arc<Inode>> {
+    check_changeable(loc)?;
+    match (&loc.node, loc.mount.overlay()) {
+        (Node::Tmpfs(i), _) => Ok(i.clone()),
+        (n, Some(overlay)) => overlay.copy_up(n, true),
+        _ => Err(Errno::EROFS),
     }
 }
 
@@ -39,8 +57,8 @@ fn file_loc(file: &OpenFile) -> VfsResult<&Location> {
 }
 
 fn chmod_loc(loc: &Location, mode: u32, cred: &Cred) -> VfsResult<()> {
-    let inode = changeable(loc)?;
-    let owner = inode.owner();
+    check_changeable(loc)?;
+    let owner = loc.node.owner();
     if !cred.is_root() && cred.uid != owner.uid {
         return Err(Errno::EPERM);
     }
@@ -48,13 +66,13 @@ fn chmod_loc(loc: &Location, mode: u32, cred: &Cred) -> VfsResult<()> {
     if !cred.is_root() && !cred.in_group(owner.gid) {
         mode &= !libc::S_ISGID;
     }
-    inode.set_mode(mode);
+    changeable(loc)?.set_mode(mode);
     Ok(())
 }
 
 fn chown_loc(loc: &Location, uid: Option<u32>, gid: Option<u32>, cred: &Cred) -> VfsResult<()> {
-    let inode = changeable(loc)?;
-    let owner = inode.owner();
+    check_changeable(loc)?;
+    let owner = loc.node.owner();
     if !cred.is_root() {
         let uid_ok = uid.is_none_or(|u| u == owner.uid) && (uid.is_none() || cred.uid == owner.uid);
         let gid_ok =
@@ -64,7 +82,7 @@ fn chown_loc(loc: &Location, uid: Option<u32>, gid: Option<u32>, cred: &Cred) ->
         }
     }
     let not_dir = owner.mode & libc::S_IFMT != libc::S_IFDIR;
-    inode.set_owner(uid, gid, not_dir && (uid.is_some() || gid.is_some()));
+    changeable(loc)?.set_owner(uid, gid, not_dir && (uid.is_some() || gid.is_some()));
     Ok(())
 }
 
@@ -72,8 +90,8 @@ fn utimens_loc(loc: &Location, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred
     if atime == TimeUpdate::Omit && mtime == TimeUpdate::Omit {
         return Ok(());
     }
-    let inode = changeable(loc)?;
-    let owner = inode.owner();
+    check_changeable(loc)?;
+    let owner = loc.node.owner();
     let is_owner = cred.is_root() || cred.uid == owner.uid;
     if !is_owner {
         // Only "both now" (or no times at all) is allowed to a writer who
@@ -91,7 +109,7 @@ fn utimens_loc(loc: &Location, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred
         TimeUpdate::Now => Some(now),
         TimeUpdate::Set(t) => Some(t),
     };
-    inode.set_times(pick(atime), pick(mtime));
+    changeable(loc)?.set_times(pick(atime), pick(mtime));
     Ok(())
 }
 
@@ -237,8 +255,13 @@ impl Vfs {
             libc::S_IFREG => {}
             _ => return Err(Errno::EINVAL),
         }
-        let inode = changeable(loc)?;
+        check_changeable(loc)?;
         cred::check(cred, loc.node.owner(), MAY_WRITE)?;
-        tmpfs::truncate(inode, len)
+        let inode = match (&loc.node, loc.mount.overlay()) {
+            // Truncating to nothing needs none of the lower bytes.
+            (n @ Node::Host(_), Some(overlay)) => overlay.copy_up(n, len > 0)?,
+            _ => changeable(loc)?,
+        };
+        tmpfs::truncate(&inode, len)
     }
 }

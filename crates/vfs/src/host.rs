@@ -29,6 +29,12 @@ pub(crate) struct HostNode {
     pub st: libc::stat,
 }
 
+impl HostNode {
+    pub fn is_file(&self) -> bool {
+        self.st.st_mode & libc::S_IFMT == libc::S_IFREG
+    }
+}
+
 fn cstr(path: &[u8]) -> VfsResult<CString> {
     CString::new(path).map_err(|_| Errno::EINVAL)
 }

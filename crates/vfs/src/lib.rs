@@ -19,9 +19,11 @@ mod host;
 mod mount;
 mod namespace;
 mod node;
+mod overlay;
 mod path;
 mod pipe;
 mod proc;
+mod setup;
 mod stat;
 mod statfs;
 mod tmpfs;
@@ -41,6 +43,7 @@ pub use fs_context::{FsContext, FsView};
 pub use host::host_stdio;
 pub use pipe::{new_pipe, pipe_of, Pipe, PipeEnd, PIPE_BUF, PIPE_DEF_SIZE, PIPE_MAX_SIZE};
 pub use proc::{ProcFd, ProcInfo, ProcSource, PROC_SUPER_MAGIC};
+pub use setup::{MountError, MountOptions, UserMount};
 pub use stat::{dtype_of_mode, Stat, Timespec};
 pub use statfs::{
     StatFs, ANON_INODE_FS_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC, ST_RDONLY, ST_RELATIME, ST_VALID,

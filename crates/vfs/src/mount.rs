@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::host::HostFs;
 use crate::node::Node;
+use crate::overlay::OverlayFs;
 use crate::proc::ProcFs;
 use crate::tmpfs::Tmpfs;
 use crate::{Errno, VfsResult};
@@ -22,6 +23,8 @@ pub(crate) enum FsKind {
     Dev,
     /// `/proc`.
     Proc(Arc<ProcFs>),
+    /// A host tree read-only under a writable tmpfs (the guest's `/`).
+    Overlay(Arc<OverlayFs>),
 }
 
 pub(crate) struct Mount {
@@ -35,17 +38,28 @@ pub(crate) struct Mount {
 }
 
 impl Mount {
+    /// The host file system of its host nodes (an overlay's lower layer).
     pub fn host(&self) -> VfsResult<&HostFs> {
         match &self.fs {
             FsKind::Host(h) => Ok(h),
+            FsKind::Overlay(o) => Ok(o.lower()),
             _ => Err(Errno::EIO),
         }
     }
 
+    /// The tmpfs of its tmpfs nodes (an overlay's upper layer).
     pub fn tmpfs(&self) -> VfsResult<&Tmpfs> {
         match &self.fs {
             FsKind::Tmpfs(t) => Ok(t),
+            FsKind::Overlay(o) => Ok(o.upper()),
             _ => Err(Errno::EIO),
+        }
+    }
+
+    pub fn overlay(&self) -> Option<&OverlayFs> {
+        match &self.fs {
+            FsKind::Overlay(o) => Some(o),
+            _ => None,
         }
     }
 
@@ -66,9 +80,20 @@ pub(crate) struct Location {
 }
 
 impl Location {
-    /// Whether both name the same node of the same mount.
+    /// Whether both name the same node of the same mount. In an overlay,
+    /// a lower node and its copy in the upper layer are the same.
     pub fn same(&self, other: &Location) -> bool {
-        Arc::ptr_eq(&self.mount, &other.mount) && self.node.same(&other.node)
+        if !Arc::ptr_eq(&self.mount, &other.mount) {
+            return false;
+        }
+        match (&self.node, &other.node) {
+            (Node::Host(_), Node::Tmpfs(_)) | (Node::Tmpfs(_), Node::Host(_))
+                if self.mount.overlay().is_some() =>
+            {
+                self.path() == other.path()
+            }
+            (a, b) => a.same(b),
+        }
     }
 
     pub fn is_mount_root(&self) -> bool {
@@ -132,9 +157,10 @@ impl MountTable {
         self.mounts.iter().map(|m| m.id).max().unwrap_or(0) + 1
     }
 
-    /// The mount sitting on `name` in directory `dir`, if any.
+    /// The mount sitting on `name` in directory `dir`, if any (the last
+    /// one mounted there: it hides those below).
     pub fn mounted_on(&self, dir: &Location, name: &[u8]) -> Option<&Arc<Mount>> {
-        self.mounts.iter().find(|m| match &m.mountpoint {
+        self.mounts.iter().rev().find(|m| match &m.mountpoint {
             Some((mp_dir, mp_name)) => mp_name.as_slice() == name && mp_dir.same(dir),
             None => false,
         })

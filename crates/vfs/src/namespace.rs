@@ -1,16 +1,17 @@
 //! Operations that change names: mkdir, unlink, rmdir, rename, symlink,
-//! link. The host is read-only (`EROFS`, after the checks Linux makes
-//! first); tmpfs does the work.
+//! link. tmpfs does the work; in an overlay, on the upper layer, with
+//! whiteouts for lower names (`overlay.rs`). A plain host mount is
+//! read-only (`EROFS`, after the checks Linux makes first).
 
 use std::sync::Arc;
 
-use crate::cred::Cred;
+use crate::cred::{self, Cred, Owner, MAY_EXEC, MAY_WRITE};
 use crate::file::OpenFile;
 use crate::fs_context::FsContext;
 use crate::mount::Location;
 use crate::node::Node;
 use crate::path::{Last, Parent, PATH_MAX};
-use crate::tmpfs::{Inode, NewNode};
+use crate::tmpfs::{Inode, NewNode, Tmpfs};
 use crate::vfs::Vfs;
 use crate::{Errno, VfsResult};
 
@@ -29,18 +30,46 @@ impl Vfs {
         }
     }
 
-    /// The tmpfs directory `p` is in, or the errno for a host/device dir.
-    /// Removing or renaming a name of `/proc` is `EPERM` as on Linux
-    /// (`ENOENT` if there is no such name).
-    fn tmpfs_dir<'a>(&self, dir: &'a Location, name: &[u8]) -> VfsResult<&'a Arc<Inode>> {
+    /// The tmpfs directory to remove or rename `name` of `dir` in (an
+    /// overlay's upper one, copied up), or the errno for a host or device
+    /// directory. Removing or renaming a name of `/proc` is `EPERM` as on
+    /// Linux (`ENOENT` if there is no such name); a mount point is `EBUSY`.
+    fn tmpfs_dir(&self, dir: &Location, name: &[u8]) -> VfsResult<Arc<Inode>> {
+        if self.mounts.mounted_on(dir, name).is_some() {
+            return Err(Errno::EBUSY);
+        }
+        if let Some(overlay) = dir.mount.overlay() {
+            return overlay.copy_up(&dir.node, false);
+        }
         match &dir.node {
-            Node::Tmpfs(i) => Ok(i),
+            Node::Tmpfs(i) => Ok(i.clone()),
             Node::Host(_) => Err(Errno::EROFS),
             Node::Dev(_) => Err(Errno::ENOTDIR),
             Node::Proc(_) => Err(match self.child(dir, name) {
                 Ok(_) => Errno::EPERM,
                 Err(e) => e,
             }),
+        }
+    }
+
+    /// The tmpfs directory to create `name` in: `p`'s directory (an
+    /// overlay's upper one, copied up), or the errno for a directory
+    /// that cannot have new names. `EEXIST` in an overlay if the lower
+    /// layer shows the name.
+    pub(crate) fn creatable_dir(&self, p: &Parent, name: &[u8]) -> VfsResult<Arc<Inode>> {
+        if let Some(overlay) = p.dir.mount.overlay() {
+            return match self.child(&p.dir, name) {
+                Ok(_) => Err(Errno::EEXIST),
+                Err(e) if e == Errno::ENOENT => overlay.copy_up(&p.dir.node, false),
+                Err(e) => Err(e),
+            };
+        }
+        match &p.dir.node {
+            Node::Tmpfs(dir) => Ok(dir.clone()),
+            Node::Host(_) => Err(self.exists_or(p, name, Errno::EROFS)),
+            Node::Dev(_) => Err(Errno::ENOTDIR),
+            // Linux's procfs has no create: the name stays missing.
+            Node::Proc(_) => Err(self.exists_or(p, name, Errno::ENOENT)),
         }
     }
 
@@ -57,19 +86,13 @@ impl Vfs {
         let Last::Name(name) = &p.last else {
             return Err(Errno::EEXIST);
         };
-        match &p.dir.node {
-            Node::Tmpfs(dir) => {
-                let mode = mode & (0o777 | libc::S_ISVTX) & !ctx.umask();
-                p.dir
-                    .mount
-                    .tmpfs()?
-                    .create(dir, name, NewNode::Dir, mode, cred)
-                    .map(drop)
-            }
-            Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
-            Node::Dev(_) => Err(Errno::ENOTDIR),
-            Node::Proc(_) => Err(self.exists_or(&p, name, Errno::ENOENT)),
-        }
+        let dir = self.creatable_dir(&p, name)?;
+        let mode = mode & (0o777 | libc::S_ISVTX) & !ctx.umask();
+        p.dir
+            .mount
+            .tmpfs()?
+            .create(&dir, name, NewNode::Dir, mode, cred)
+            .map(drop)
     }
 
     /// `symlinkat`: a symlink at `path` pointing to `target`.
@@ -94,17 +117,12 @@ impl Vfs {
         if p.trailing {
             return Err(self.exists_or(&p, name, Errno::ENOENT));
         }
-        match &p.dir.node {
-            Node::Tmpfs(dir) => p
-                .dir
-                .mount
-                .tmpfs()?
-                .create(dir, name, NewNode::Symlink(target), 0o777, cred)
-                .map(drop),
-            Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
-            Node::Dev(_) => Err(Errno::ENOTDIR),
-            Node::Proc(_) => Err(self.exists_or(&p, name, Errno::ENOENT)),
-        }
+        let dir = self.creatable_dir(&p, name)?;
+        p.dir
+            .mount
+            .tmpfs()?
+            .create(&dir, name, NewNode::Symlink(target), 0o777, cred)
+            .map(drop)
     }
 
     /// `linkat`: a new name `new` for the file at `old` (a final symlink
@@ -140,22 +158,19 @@ impl Vfs {
         if p.trailing {
             return Err(self.exists_or(&p, name, Errno::ENOENT));
         }
-        let dir = match &p.dir.node {
-            Node::Tmpfs(dir) => dir,
-            Node::Host(_) => return Err(self.exists_or(&p, name, Errno::EROFS)),
-            Node::Dev(_) => return Err(Errno::ENOTDIR),
-            Node::Proc(_) => return Err(self.exists_or(&p, name, Errno::ENOENT)),
-        };
         if self.child(&p.dir, name).is_ok() {
             return Err(Errno::EEXIST);
         }
+        let dir = self.creatable_dir(&p, name)?;
         if !Arc::ptr_eq(&src.mount, &p.dir.mount) {
             return Err(Errno::EXDEV);
         }
-        match &src.node {
-            Node::Tmpfs(target) => p.dir.mount.tmpfs()?.link(dir, name, target, cred),
-            _ => Err(Errno::EXDEV),
-        }
+        let target = match (&src.node, src.mount.overlay()) {
+            (Node::Tmpfs(target), _) => target.clone(),
+            (n @ Node::Host(_), Some(overlay)) if !n.is_dir() => overlay.copy_up(n, true)?,
+            _ => return Err(Errno::EXDEV),
+        };
+        p.dir.mount.tmpfs()?.link(&dir, name, &target, cred)
     }
 
     /// `unlinkat` without `AT_REMOVEDIR`.
@@ -171,7 +186,24 @@ impl Vfs {
             return Err(Errno::EISDIR);
         };
         let dir = self.tmpfs_dir(&p.dir, name)?;
-        p.dir.mount.tmpfs()?.unlink(dir, name, p.trailing, cred)
+        let tmpfs = p.dir.mount.tmpfs()?;
+        match self.in_overlay(&p, &dir, name)? {
+            Some(Removal::Lower(victim)) => {
+                if p.trailing {
+                    return Err(if victim.is_dir() {
+                        Errno::EISDIR
+                    } else {
+                        Errno::ENOTDIR
+                    });
+                }
+                may_delete(dir.owner(), &victim, false, cred)?;
+                tmpfs.whiteout_lower(&dir, name, false)
+            }
+            Some(Removal::Upper { hide }) => hide_lower_while(tmpfs, &dir, name, hide, || {
+                tmpfs.unlink(&dir, name, p.trailing, cred)
+            }),
+            None => tmpfs.unlink(&dir, name, p.trailing, cred),
+        }
     }
 
     /// `rmdir`, `unlinkat` with `AT_REMOVEDIR`.
@@ -190,7 +222,22 @@ impl Vfs {
             Last::Root => return Err(Errno::EBUSY),
         };
         let dir = self.tmpfs_dir(&p.dir, name)?;
-        p.dir.mount.tmpfs()?.rmdir(dir, name, cred)
+        let tmpfs = p.dir.mount.tmpfs()?;
+        let removal = self.in_overlay(&p, &dir, name)?;
+        if let Some(overlay) = p.dir.mount.overlay() {
+            let victim = self.child(&p.dir, name)?;
+            may_delete(dir.owner(), &victim.node, true, cred)?;
+            if !overlay.is_empty_dir(&victim.node)? {
+                return Err(Errno::ENOTEMPTY);
+            }
+        }
+        match removal {
+            Some(Removal::Lower(_)) => tmpfs.whiteout_lower(&dir, name, true),
+            Some(Removal::Upper { hide }) => {
+                hide_lower_while(tmpfs, &dir, name, hide, || tmpfs.rmdir(&dir, name, cred))
+            }
+            None => tmpfs.rmdir(&dir, name, cred),
+        }
     }
 
     /// `renameat`.
@@ -240,15 +287,129 @@ impl Vfs {
         let odir = self.tmpfs_dir(&op.dir, oname)?;
         let ndir = self.tmpfs_dir(&np.dir, nname)?;
         let noreplace = flags & RENAME_NOREPLACE != 0;
-        op.dir.mount.tmpfs()?.rename(
-            odir,
-            oname,
-            ndir,
-            nname,
-            noreplace,
-            op.trailing,
-            np.trailing,
-            cred,
-        )
+        let tmpfs = op.dir.mount.tmpfs()?;
+        let hide = match self.in_overlay(&op, &odir, oname)? {
+            Some(removal) => {
+                if self.prepare_overlay_rename(&op, oname, &np, nname, noreplace)? {
+                    return Ok(());
+                }
+                removal.hides_lower()
+            }
+            None => false,
+        };
+        hide_lower_while(tmpfs, &odir, oname, hide, || {
+            tmpfs.rename(
+                &odir,
+                oname,
+                &ndir,
+                nname,
+                noreplace,
+                op.trailing,
+                np.trailing,
+                cred,
+            )
+        })
+    }
+
+    /// For removing `name` of `p`'s directory (whose upper directory is
+    /// `dir`) in an overlay: where the name is. `None` outside overlays.
+    fn in_overlay(&self, p: &Parent, dir: &Inode, name: &[u8]) -> VfsResult<Option<Removal>> {
+        let Some(overlay) = p.dir.mount.overlay() else {
+            return Ok(None);
+        };
+        Ok(Some(match self.child(&p.dir, name)?.node {
+            victim @ Node::Host(_) => Removal::Lower(victim),
+            _ => Removal::Upper {
+                hide: overlay.lower_has(dir, &p.dir.node, name),
+            },
+        }))
+    }
+
+    /// What an overlay checks and does before a rename: a lower or merged
+    /// directory is not moved (`EXDEV`); a lower file is copied up; a
+    /// lower node being replaced is checked as Linux checks the target.
+    /// True if both names are the same node: nothing to do.
+    fn prepare_overlay_rename(
+        &self,
+        op: &Parent,
+        oname: &[u8],
+        np: &Parent,
+        nname: &[u8],
+        noreplace: bool,
+    ) -> VfsResult<bool> {
+        let Some(overlay) = op.dir.mount.overlay() else {
+            return Ok(false);
+        };
+        let old = self.child(&op.dir, oname)?;
+        let moves_lower_dir = match &old.node {
+            Node::Host(h) => h.st.st_mode & libc::S_IFMT == libc::S_IFDIR,
+            Node::Tmpfs(i) => i.is_merged(),
+            _ => false,
+        };
+        if moves_lower_dir {
+            return Err(Errno::EXDEV);
+        }
+        if let Ok(new) = self.child(&np.dir, nname) {
+            if noreplace {
+                return Err(Errno::EEXIST);
+            }
+            if old.same(&new) {
+                return Ok(true);
+            }
+            match (old.node.is_dir(), new.node.is_dir()) {
+                (false, true) => return Err(Errno::EISDIR),
+                (true, false) => return Err(Errno::ENOTDIR),
+                (true, true) if !overlay.is_empty_dir(&new.node)? => return Err(Errno::ENOTEMPTY),
+                _ => {}
+            }
+        }
+        overlay.copy_up(&old.node, true)?;
+        Ok(false)
+    }
+}
+
+/// Where a name to remove from an overlay is.
+enum Removal {
+    /// Only in the lower layer: the node there.
+    Lower(Node),
+    /// In the upper layer; `hide`: the lower layer has it too.
+    Upper { hide: bool },
+}
+
+impl Removal {
+    fn hides_lower(&self) -> bool {
+        match self {
+            Removal::Lower(_) => true,
+            Removal::Upper { hide } => *hide,
+        }
+    }
+}
+
+/// Runs `remove`, which takes `name` out of the upper directory `dir`;
+/// with `hide`, a whiteout is put in place first, so no reader ever sees
+/// the lower name come back, and taken away again if `remove` fails.
+fn hide_lower_while(
+    tmpfs: &Tmpfs,
+    dir: &Inode,
+    name: &[u8],
+    hide: bool,
+    remove: impl FnOnce() -> VfsResult<()>,
+) -> VfsResult<()> {
+    let had = hide && tmpfs.add_whiteout(dir, name)?;
+    let r = remove();
+    if r.is_err() && hide && !had {
+        tmpfs.drop_whiteout(dir, name);
+    }
+    r
+}
+
+/// Linux's `may_delete` for a node of the lower layer.
+fn may_delete(dir: Owner, victim: &Node, want_dir: bool, cred: &Cred) -> VfsResult<()> {
+    cred::check(cred, dir, MAY_WRITE | MAY_EXEC)?;
+    cred::check_sticky(cred, dir, victim.owner())?;
+    match (want_dir, victim.is_dir()) {
+        (true, false) => Err(Errno::ENOTDIR),
+        (false, true) => Err(Errno::EISDIR),
+        _ => Ok(()),
     }
 }

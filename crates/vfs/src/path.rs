@@ -107,6 +107,12 @@ impl Vfs {
                 node: m.root.clone(),
             });
         }
+        if let Some(overlay) = dir.mount.overlay() {
+            return Ok(Location {
+                mount: dir.mount.clone(),
+                node: overlay.child(&dir.node, name)?,
+            });
+        }
         let node = match &dir.node {
             Node::Host(h) => Node::Host(dir.mount.host()?.child(h, name)?),
             Node::Tmpfs(i) => Node::Tmpfs(i.lookup(name)?),
@@ -129,6 +135,12 @@ impl Vfs {
             return Ok(match &dir.mount.mountpoint {
                 Some((mp_dir, _)) => mp_dir.clone(),
                 None => dir.clone(),
+            });
+        }
+        if let Some(overlay) = dir.mount.overlay() {
+            return Ok(Location {
+                mount: dir.mount.clone(),
+                node: overlay.parent(&dir.node)?,
             });
         }
         let node = match &dir.node {

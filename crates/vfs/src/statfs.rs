@@ -179,6 +179,14 @@ fn statfs_loc(loc: &Location) -> VfsResult<StatFs> {
             st.flags |= ST_RDONLY;
             Ok(st)
         }
+        // An overlay reports the lower file system the node is on (or the
+        // lower root's, for a node only in the upper layer): programs
+        // compare what `/` says with what they see natively.
+        (FsKind::Overlay(fs), node) => {
+            let rel = crate::overlay::OverlayFs::rel(node);
+            host_statfs(&fs.lower().host_path(&rel))
+                .or_else(|_| host_statfs(&fs.lower().host_path(b"/")))
+        }
         (FsKind::Tmpfs(fs), _) => Ok(tmpfs_statfs(fs)),
         (FsKind::Proc(_), _) => Ok(crate::proc::proc_statfs()),
         // The kernel's devices sit on the host's /dev: report it (they are

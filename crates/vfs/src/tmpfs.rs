@@ -7,7 +7,7 @@
 //! and directory reads take only the directory's own lock. Lock order:
 //! namespace, then a directory, then an inode's metadata.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -48,6 +48,14 @@ struct Dir {
     /// The directory holding this one (dead for the root).
     parent: Weak<Inode>,
     name: Vec<u8>,
+    /// As the upper layer of an overlay: whether the lower directory at
+    /// the same path shows through (a directory copied up), and the lower
+    /// names deleted here. A directory made by `mkdir` is opaque.
+    merged: bool,
+    whiteouts: BTreeSet<Vec<u8>>,
+    /// A copied-up directory's size and blocks as the lower layer has
+    /// them, which `stat` keeps showing.
+    lower_size: Option<(i64, i64)>,
 }
 
 enum Data {
@@ -148,7 +156,11 @@ impl Inode {
 
     fn size_and_blocks(&self) -> (i64, i64) {
         match &self.data {
-            Data::Dir(d) => ((lock(d).entries.len() as i64 + 2) * BOGO_DIRENT_SIZE, 0),
+            Data::Dir(d) => {
+                let d = lock(d);
+                d.lower_size
+                    .unwrap_or(((d.entries.len() as i64 + 2) * BOGO_DIRENT_SIZE, 0))
+            }
             Data::Symlink(t) => (t.len() as i64, 0),
             Data::File(_) => match self.memfd().map(|fd| fstat(fd.as_fd())) {
                 Some(Ok(st)) => (st.st_size, st.st_blocks),
@@ -298,6 +310,19 @@ fn may_delete(dir: &Inode, victim: &Inode, want_dir: bool, cred: &Cred) -> VfsRe
 }
 
 impl Dir {
+    fn new(parent: Weak<Inode>, name: Vec<u8>) -> Dir {
+        Dir {
+            entries: BTreeMap::new(),
+            by_cookie: BTreeMap::new(),
+            next_cookie: FIRST_COOKIE,
+            parent,
+            name,
+            merged: false,
+            whiteouts: BTreeSet::new(),
+            lower_size: None,
+        }
+    }
+
     fn insert(&mut self, name: &[u8], inode: Arc<Inode>) {
         let cookie = self.next_cookie;
         self.next_cookie += 1;
@@ -334,13 +359,7 @@ impl Tmpfs {
                 ctime: now,
                 btime: now,
             }),
-            data: Data::Dir(Mutex::new(Dir {
-                entries: BTreeMap::new(),
-                by_cookie: BTreeMap::new(),
-                next_cookie: FIRST_COOKIE,
-                parent: Weak::new(),
-                name: Vec::new(),
-            })),
+            data: Data::Dir(Mutex::new(Dir::new(Weak::new(), Vec::new()))),
         });
         Tmpfs {
             dev,
@@ -421,13 +440,7 @@ impl Tmpfs {
             NewNode::Dir => (
                 libc::S_IFDIR | mode,
                 2,
-                Data::Dir(Mutex::new(Dir {
-                    entries: BTreeMap::new(),
-                    by_cookie: BTreeMap::new(),
-                    next_cookie: FIRST_COOKIE,
-                    parent: Arc::downgrade(dir),
-                    name: name.to_vec(),
-                })),
+                Data::Dir(Mutex::new(Dir::new(Arc::downgrade(dir), name.to_vec()))),
             ),
         };
         let now = Timespec::now();
@@ -809,5 +822,212 @@ impl FileOps for TmpfsDir {
 
     fn is_dir(&self) -> bool {
         true
+    }
+}
+
+/// Inode numbers of files made in an overlay's upper layer start here, far
+/// above any lower file system's, so that no two files of the overlay
+/// share a device and inode number (which `tar` and `cp -a` read as a
+/// hard link).
+const UPPER_FIRST_INO: u64 = 1 << 48;
+
+/// The attributes a node copied up from an overlay's lower layer keeps:
+/// its identity (device and inode number), owner, mode, link count and
+/// times.
+pub(crate) struct CopiedMeta {
+    pub size: i64,
+    pub blocks: i64,
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub nlink: u64,
+    pub atime: Timespec,
+    pub mtime: Timespec,
+    pub ctime: Timespec,
+}
+
+impl CopiedMeta {
+    pub fn from_host(st: &libc::stat) -> CopiedMeta {
+        let s = Stat::from_host(st);
+        CopiedMeta {
+            size: s.size,
+            blocks: s.blocks,
+            dev: s.dev,
+            ino: s.ino,
+            mode: s.mode,
+            uid: s.uid,
+            gid: s.gid,
+            nlink: s.nlink,
+            atime: s.atime,
+            mtime: s.mtime,
+            ctime: s.ctime,
+        }
+    }
+
+    fn meta(&self) -> Meta {
+        Meta {
+            mode: self.mode,
+            uid: self.uid,
+            gid: self.gid,
+            nlink: self.nlink,
+            atime: self.atime,
+            mtime: self.mtime,
+            ctime: self.ctime,
+            btime: self.ctime,
+        }
+    }
+}
+
+/// An upper directory's contents, for merging with the lower one.
+pub(crate) struct Listing {
+    pub whiteouts: BTreeSet<Vec<u8>>,
+    pub entries: Vec<(Vec<u8>, Arc<Inode>)>,
+}
+
+/// What an overlay needs of its upper layer's inodes.
+impl Inode {
+    pub fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    /// Whether this directory shows the lower directory at its path
+    /// through (it was copied up, not made by `mkdir`).
+    pub fn is_merged(&self) -> bool {
+        self.dir().is_ok_and(|d| lock(d).merged)
+    }
+
+    /// Whether `name` was deleted from the lower layer here.
+    pub fn is_whiteout(&self, name: &[u8]) -> bool {
+        self.dir().is_ok_and(|d| lock(d).whiteouts.contains(name))
+    }
+
+    /// The lower names deleted here and the upper entries, in creation
+    /// order.
+    pub fn listing(&self) -> VfsResult<Listing> {
+        let d = lock(self.dir()?);
+        let entries = d
+            .by_cookie
+            .values()
+            .filter_map(|name| Some((name.clone(), d.entries.get(name)?.inode.clone())))
+            .collect();
+        Ok(Listing {
+            whiteouts: d.whiteouts.clone(),
+            entries,
+        })
+    }
+
+    /// Fills a new regular file with the bytes of the host file `src`.
+    pub fn fill_from(&self, src: BorrowedFd<'_>) -> VfsResult<()> {
+        let dst = self.memfd_or_create()?;
+        loop {
+            // SAFETY: sendfile copies between two fds we hold; a null
+            // offset uses and advances `src`'s own position.
+            let r = unsafe {
+                libc::sendfile(
+                    dst.as_raw_fd(),
+                    src.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    1 << 30,
+                )
+            };
+            match r {
+                0 => return Ok(()),
+                n if n > 0 => continue,
+                _ => return Err(host_errno()),
+            }
+        }
+    }
+}
+
+impl Tmpfs {
+    /// The upper layer of an overlay whose lower root has the attributes
+    /// `root`: its root mirrors them and shows the lower root through.
+    pub fn new_upper(root: &CopiedMeta) -> Tmpfs {
+        let mut dir = Dir::new(Weak::new(), Vec::new());
+        dir.merged = true;
+        dir.lower_size = Some((root.size, root.blocks));
+        let root = Arc::new(Inode {
+            ino: root.ino,
+            dev: root.dev,
+            meta: Mutex::new(root.meta()),
+            data: Data::Dir(Mutex::new(dir)),
+        });
+        Tmpfs {
+            dev: root.dev,
+            next_ino: AtomicU64::new(UPPER_FIRST_INO),
+            ns: Mutex::new(()),
+            root,
+        }
+    }
+
+    /// Inserts the copy of a lower node as `name` in `dir`: no time
+    /// changes and no link count changes, since the merged directory
+    /// already showed it. A directory is made merged. An empty file;
+    /// `Inode::fill_from` gives it its bytes.
+    pub fn insert_copy(
+        &self,
+        dir: &Arc<Inode>,
+        name: &[u8],
+        kind: NewNode<'_>,
+        copied: &CopiedMeta,
+    ) -> VfsResult<Arc<Inode>> {
+        let _ns = lock(&self.ns);
+        let d = dir.dir()?;
+        if lock(d).entries.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        let mut meta = copied.meta();
+        let data = match kind {
+            NewNode::File => {
+                meta.nlink = 1;
+                Data::File(OnceLock::new())
+            }
+            NewNode::Symlink(target) => Data::Symlink(target.to_vec()),
+            NewNode::Dir => {
+                let mut sub = Dir::new(Arc::downgrade(dir), name.to_vec());
+                sub.merged = true;
+                sub.lower_size = Some((copied.size, copied.blocks));
+                Data::Dir(Mutex::new(sub))
+            }
+        };
+        let inode = Arc::new(Inode {
+            ino: copied.ino,
+            dev: copied.dev,
+            meta: Mutex::new(meta),
+            data,
+        });
+        lock(d).insert(name, inode.clone());
+        Ok(inode)
+    }
+
+    /// Records that `name` of `dir` is deleted from the lower layer.
+    /// Returns whether it already was.
+    pub fn add_whiteout(&self, dir: &Inode, name: &[u8]) -> VfsResult<bool> {
+        let _ns = lock(&self.ns);
+        Ok(!lock(dir.dir()?).whiteouts.insert(name.to_vec()))
+    }
+
+    /// Undoes `add_whiteout` (after the removal it prepared failed).
+    pub fn drop_whiteout(&self, dir: &Inode, name: &[u8]) {
+        let _ns = lock(&self.ns);
+        if let Ok(d) = dir.dir() {
+            lock(d).whiteouts.remove(name);
+        }
+    }
+
+    /// Deletes `name`, found only in the lower layer, from `dir`: a
+    /// whiteout, and the changes a removal makes to the directory.
+    pub fn whiteout_lower(&self, dir: &Inode, name: &[u8], was_dir: bool) -> VfsResult<()> {
+        {
+            let _ns = lock(&self.ns);
+            lock(dir.dir()?).whiteouts.insert(name.to_vec());
+        }
+        if was_dir {
+            add_nlink(dir, -1);
+        }
+        dir.touch(true);
+        Ok(())
     }
 }

@@ -1,29 +1,29 @@
 //! The mount table of one run and the path-based operations on it.
 
+use std::os::unix::ffi::OsStrExt;
 use std::sync::{Arc, Weak};
 
 use crate::cred::{self, Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
-use crate::dev::{DevFile, DevKind};
+use crate::dev::DevFile;
 use crate::file::{FileOps, OpenFile};
 use crate::fs_context::FsContext;
-use crate::host::HostFs;
-use crate::mount::{FsKind, Location, Mount, MountTable};
+use crate::mount::{Location, MountTable};
 use crate::node::{Node, PathOps};
 use crate::path::{Found, Last};
 use crate::proc::{ProcFs, ProcSource};
+use crate::setup::MountOptions;
 use crate::stat::Stat;
-use crate::tmpfs::{self, NewNode, Tmpfs};
+use crate::tmpfs::{self, NewNode};
 use crate::{Errno, VfsResult};
-
-/// The made-up device number of the `/tmp` tmpfs.
-const TMPFS_DEV: u64 = 0x2a;
 
 /// The mount table and file systems of one Trapline run.
 pub struct Vfs {
     pub(crate) mounts: MountTable,
     pub(crate) root: Location,
-    /// `/proc` (mounted if the root has a `proc` directory).
-    proc: Arc<ProcFs>,
+    /// `/proc`.
+    pub(crate) proc: Arc<ProcFs>,
+    /// The device number (minor) of the next tmpfs mounted.
+    pub(crate) next_tmpfs_dev: u32,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -33,84 +33,21 @@ impl std::fmt::Debug for Vfs {
 }
 
 impl Vfs {
-    /// The host's `/` read-only, a tmpfs on `/tmp`, `/proc`, the kernel's
-    /// devices.
+    /// The host's `/` read-only under a writable in-memory layer, a tmpfs
+    /// on `/tmp`, `/proc`, the kernel's devices.
     pub fn new_default() -> VfsResult<Vfs> {
-        Vfs::with_host_root(b"/")
+        Vfs::new(&MountOptions::default()).map_err(|e| e.errno)
     }
 
     /// Like `new_default`, with the host directory `root` (absolute) as the
     /// guest's `/` (for `--root DIR`).
     pub fn with_host_root(root: &[u8]) -> VfsResult<Vfs> {
-        let host = Arc::new(HostFs::new(root));
-        let root_node = host.node(b"/")?;
-        if root_node.st.st_mode & libc::S_IFMT != libc::S_IFDIR {
-            return Err(Errno::ENOTDIR);
-        }
-        let root_mount = Arc::new(Mount {
-            id: 1,
-            fs: FsKind::Host(host.clone()),
-            root: Node::Host(root_node),
-            mountpoint: None,
-        });
-        let root = Location {
-            mount: root_mount.clone(),
-            node: root_mount.root.clone(),
+        let root = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(root));
+        let opts = MountOptions {
+            root: Some(root),
+            ..MountOptions::default()
         };
-        let mut mounts = MountTable::new(root_mount.clone());
-
-        let tmp = Arc::new(Tmpfs::new(libc::makedev(0, TMPFS_DEV as u32)));
-        mounts.add(Arc::new(Mount {
-            id: mounts.next_id(),
-            fs: FsKind::Tmpfs(tmp.clone()),
-            root: Node::Tmpfs(tmp.root()),
-            mountpoint: Some((root.clone(), b"tmp".to_vec())),
-        }));
-
-        let proc = Arc::new(ProcFs::new());
-        match host.node(b"/proc") {
-            Ok(dir) if dir.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
-                mounts.add(Arc::new(Mount {
-                    id: mounts.next_id(),
-                    fs: FsKind::Proc(proc.clone()),
-                    root: Node::Proc(proc.root()),
-                    mountpoint: Some((root.clone(), b"proc".to_vec())),
-                }));
-            }
-            _ => tracing::debug!("no /proc directory under the host root: /proc not mounted"),
-        }
-
-        match host.node(b"/dev") {
-            Ok(dev) if dev.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
-                let dev_dir = Location {
-                    mount: root_mount,
-                    node: Node::Host(dev),
-                };
-                for kind in DevKind::ALL {
-                    mounts.add(Arc::new(Mount {
-                        id: mounts.next_id(),
-                        fs: FsKind::Dev,
-                        root: Node::Dev(kind),
-                        mountpoint: Some((dev_dir.clone(), kind.name().to_vec())),
-                    }));
-                }
-                // POSIX shared memory and semaphores (shm_open, sem_open)
-                // live in /dev/shm: a second private tmpfs, as on Linux.
-                if host.node(b"/dev/shm").is_ok() {
-                    let shm = Arc::new(Tmpfs::new(libc::makedev(0, TMPFS_DEV as u32 + 1)));
-                    mounts.add(Arc::new(Mount {
-                        id: mounts.next_id(),
-                        fs: FsKind::Tmpfs(shm.clone()),
-                        root: Node::Tmpfs(shm.root()),
-                        mountpoint: Some((dev_dir.clone(), b"shm".to_vec())),
-                    }));
-                }
-            }
-            _ => {
-                tracing::debug!("no /dev directory under the host root: kernel devices not mounted")
-            }
-        }
-        Ok(Vfs { mounts, root, proc })
+        Vfs::new(&opts).map_err(|e| e.errno)
     }
 
     /// Tells `/proc` where processes come from: the kernel, once it
@@ -122,9 +59,6 @@ impl Vfs {
 
     /// The guest path of a host path, if the host root shows it.
     pub(crate) fn guest_path_of_host(&self, host_path: &[u8]) -> Option<Vec<u8>> {
-        let Node::Host(_) = &self.root.node else {
-            return None;
-        };
         let prefix = self.root.mount.host().ok()?.root();
         let rest = host_path.strip_prefix(prefix)?;
         if rest.is_empty() {
@@ -133,11 +67,13 @@ impl Vfs {
         rest.starts_with(b"/").then(|| rest.to_vec())
     }
 
-    /// Whether the guest may write to the node: the host is read-only
-    /// (`EROFS`) but for its terminals; `/proc` files the kernel makes
-    /// cannot be written (`EACCES`), the host's ones are read-only.
+    /// Whether the guest may write to the node: a plain host mount is
+    /// read-only (`EROFS`) but for its terminals, an overlay copies up
+    /// regular files; `/proc` files the kernel makes cannot be written
+    /// (`EACCES`), the host's ones are read-only.
     pub(crate) fn check_writable(&self, loc: &Location) -> VfsResult<()> {
         let ok = match &loc.node {
+            Node::Host(h) if loc.mount.overlay().is_some() && h.is_file() => true,
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
             Node::Tmpfs(_) | Node::Dev(_) => true,
             Node::Proc(p) if p.is_passthrough() => false,
@@ -159,6 +95,17 @@ impl Vfs {
         write: bool,
         trunc: bool,
     ) -> VfsResult<Arc<dyn FileOps>> {
+        if let Some(overlay) = loc.mount.overlay() {
+            match &loc.node {
+                n if n.is_dir() => return overlay.open_dir(n),
+                // A lower file is copied up to be written, without its
+                // bytes if they are about to go.
+                n @ Node::Host(h) if (write || trunc) && h.is_file() => {
+                    return tmpfs::open(&overlay.copy_up(n, !trunc)?, trunc)
+                }
+                _ => {}
+            }
+        }
         match &loc.node {
             Node::Host(h) => loc.mount.host()?.open(h, acc, write),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
@@ -256,8 +203,9 @@ impl Vfs {
         depth: &mut u32,
     ) -> VfsResult<(Found, bool)> {
         let p = self.walk_parent(ctx, start, path, cred, depth)?;
-        let Last::Name(name) = p.last else {
-            return Err(Errno::EISDIR);
+        let name = match &p.last {
+            Last::Name(name) => name.clone(),
+            _ => return Err(Errno::EISDIR),
         };
         if p.trailing {
             return Err(Errno::EISDIR);
@@ -283,25 +231,13 @@ impl Vfs {
                     ));
                 }
                 Err(e) if e == Errno::ENOENT => {
-                    let inode = match &p.dir.node {
-                        Node::Host(_) => return Err(Errno::EROFS),
-                        Node::Dev(_) => return Err(Errno::ENOTDIR),
-                        // Linux's procfs has no create: the name stays
-                        // missing.
-                        Node::Proc(_) => return Err(Errno::ENOENT),
-                        Node::Tmpfs(dir) => {
-                            let m = mode & 0o7777 & !ctx.umask();
-                            match p
-                                .dir
-                                .mount
-                                .tmpfs()?
-                                .create(dir, &name, NewNode::File, m, cred)
-                            {
-                                Ok(i) => i,
-                                Err(e) if e == Errno::EEXIST && !excl => continue,
-                                Err(e) => return Err(e),
-                            }
-                        }
+                    let dir = self.creatable_dir(&p, &name)?;
+                    let m = mode & 0o7777 & !ctx.umask();
+                    let tmpfs = p.dir.mount.tmpfs()?;
+                    let inode = match tmpfs.create(&dir, &name, NewNode::File, m, cred) {
+                        Ok(i) => i,
+                        Err(e) if e == Errno::EEXIST && !excl => continue,
+                        Err(e) => return Err(e),
                     };
                     let loc = Location {
                         mount: p.dir.mount.clone(),

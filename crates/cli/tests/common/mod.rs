@@ -236,3 +236,31 @@ pub fn diff_c(name: &str, link: Link, args: &[&str]) -> Outcome {
     let exe = exe.to_str().expect("utf-8 path");
     assert_same(exe, args, b"")
 }
+
+/// Every path under `dir` with its mode and contents (symlinks: target),
+/// to check that a run left a host tree as it was.
+pub fn tree_snapshot(dir: &Path) -> Vec<(PathBuf, u32, Vec<u8>)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let data = if meta.is_file() {
+                std::fs::read(&p).unwrap()
+            } else if meta.is_symlink() {
+                std::fs::read_link(&p)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes()
+            } else {
+                todo.push(p.clone());
+                Vec::new()
+            };
+            out.push((p, meta.permissions().mode(), data));
+        }
+    }
+    out.sort();
+    out
+}

@@ -3,9 +3,8 @@
 use super::{fs_cred, lookup_base, read_path};
 use crate::prelude::*;
 
-/// What the calls that change names lack.
-const WRITABLE_NOTE: &str =
-    "only in /tmp and /dev/shm; elsewhere the file system is read-only (EROFS)";
+/// What rename and renameat lack.
+const RENAME_NOTE: &str = "a directory of the host's tree cannot be moved (EXDEV, as Linux's overlayfs says without redirect_dir); mv copies it instead";
 
 syscall! {
     Implemented => fn getdents64(task, fd: Fd, dirent: UserAddr, count: u32) -> SysResult {
@@ -76,15 +75,13 @@ fn do_mkdir(task: &Task, dirfd: Fd, pathname: UserAddr, mode: u32) -> SysResult 
 }
 
 syscall! {
-    Partial(WRITABLE_NOTE)
-    => fn mkdir(task, pathname: UserAddr, mode: u32) -> SysResult {
+    Implemented => fn mkdir(task, pathname: UserAddr, mode: u32) -> SysResult {
         do_mkdir(task, Fd(libc::AT_FDCWD), pathname, mode)
     }
 }
 
 syscall! {
-    Partial(WRITABLE_NOTE)
-    => fn mkdirat(task, dfd: Fd, pathname: UserAddr, mode: u32) -> SysResult {
+    Implemented => fn mkdirat(task, dfd: Fd, pathname: UserAddr, mode: u32) -> SysResult {
         do_mkdir(task, dfd, pathname, mode)
     }
 }
@@ -106,22 +103,19 @@ fn do_unlink(task: &Task, dirfd: Fd, pathname: UserAddr, flags: i32) -> SysResul
 }
 
 syscall! {
-    Partial(WRITABLE_NOTE)
-    => fn unlink(task, pathname: UserAddr) -> SysResult {
+    Implemented => fn unlink(task, pathname: UserAddr) -> SysResult {
         do_unlink(task, Fd(libc::AT_FDCWD), pathname, 0)
     }
 }
 
 syscall! {
-    Partial(WRITABLE_NOTE)
-    => fn unlinkat(task, dfd: Fd, pathname: UserAddr, flag: i32) -> SysResult {
+    Implemented => fn unlinkat(task, dfd: Fd, pathname: UserAddr, flag: i32) -> SysResult {
         do_unlink(task, dfd, pathname, flag)
     }
 }
 
 syscall! {
-    Partial(WRITABLE_NOTE)
-    => fn rmdir(task, pathname: UserAddr) -> SysResult {
+    Implemented => fn rmdir(task, pathname: UserAddr) -> SysResult {
         do_unlink(task, Fd(libc::AT_FDCWD), pathname, libc::AT_REMOVEDIR)
     }
 }
@@ -155,21 +149,21 @@ fn do_rename(
 }
 
 syscall! {
-    Partial("only within /tmp or within /dev/shm")
+    Partial(RENAME_NOTE)
     => fn rename(task, oldname: UserAddr, newname: UserAddr) -> SysResult {
         do_rename(task, Fd(libc::AT_FDCWD), oldname, Fd(libc::AT_FDCWD), newname, 0)
     }
 }
 
 syscall! {
-    Partial("only within /tmp or within /dev/shm")
+    Partial(RENAME_NOTE)
     => fn renameat(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr) -> SysResult {
         do_rename(task, olddfd, oldname, newdfd, newname, 0)
     }
 }
 
 syscall! {
-    Partial("only within /tmp or within /dev/shm; RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT give EINVAL")
+    Partial("a directory of the host's tree cannot be moved (EXDEV); RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT give EINVAL")
     => fn renameat2(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
         do_rename(task, olddfd, oldname, newdfd, newname, flags)
     }

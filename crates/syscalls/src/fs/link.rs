@@ -19,15 +19,13 @@ fn do_symlink(task: &Task, oldname: UserAddr, newdfd: Fd, newname: UserAddr) -> 
 }
 
 syscall! {
-    Partial("only in /tmp and /dev/shm; elsewhere the file system is read-only (EROFS)")
-    => fn symlink(task, oldname: UserAddr, newname: UserAddr) -> SysResult {
+    Implemented => fn symlink(task, oldname: UserAddr, newname: UserAddr) -> SysResult {
         do_symlink(task, oldname, Fd(libc::AT_FDCWD), newname)
     }
 }
 
 syscall! {
-    Partial("only in /tmp and /dev/shm; elsewhere the file system is read-only (EROFS)")
-    => fn symlinkat(task, oldname: UserAddr, newdfd: Fd, newname: UserAddr) -> SysResult {
+    Implemented => fn symlinkat(task, oldname: UserAddr, newdfd: Fd, newname: UserAddr) -> SysResult {
         do_symlink(task, oldname, newdfd, newname)
     }
 }
@@ -84,15 +82,13 @@ fn do_link(
 }
 
 syscall! {
-    Partial("only within /tmp or within /dev/shm; elsewhere the file system is read-only (EROFS)")
-    => fn link(task, oldname: UserAddr, newname: UserAddr) -> SysResult {
+    Implemented => fn link(task, oldname: UserAddr, newname: UserAddr) -> SysResult {
         do_link(task, Fd(libc::AT_FDCWD), oldname, Fd(libc::AT_FDCWD), newname, 0)
     }
 }
 
 syscall! {
-    Partial("only within /tmp or within /dev/shm; elsewhere the file system is read-only (EROFS)")
-    => fn linkat(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: i32) -> SysResult {
+    Implemented => fn linkat(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: i32) -> SysResult {
         do_link(task, olddfd, oldname, newdfd, newname, flags)
     }
 }

@@ -46,37 +46,39 @@ fn host_symlinks_resolve_against_the_guest_root() {
 }
 
 #[test]
-fn host_is_read_only() {
+fn read_only_bind_mounts_refuse_writes() {
     let fx = Fixture::new();
-    let (vfs, ctx, r) = (&fx.vfs, &fx.ctx, root());
+    let vfs = &fx.with_read_only_bind(b"/ro");
+    let ctx = &crate::FsContext::new(vfs);
+    let r = root();
     assert_eq!(
-        err(vfs.open(ctx, None, b"/etc/file", WR, 0, &r)),
+        err(vfs.open(ctx, None, b"/ro/etc/file", WR, 0, &r)),
         Errno::EROFS
     );
     assert_eq!(
-        err(vfs.open(ctx, None, b"/etc/file", RW, 0, &r)),
+        err(vfs.open(ctx, None, b"/ro/etc/file", RW, 0, &r)),
         Errno::EROFS
     );
     assert_eq!(
-        err(vfs.open(ctx, None, b"/etc/file", RD | libc::O_TRUNC, 0, &r)),
+        err(vfs.open(ctx, None, b"/ro/etc/file", RD | libc::O_TRUNC, 0, &r)),
         Errno::EROFS
     );
     assert_eq!(
-        err(vfs.open(ctx, None, b"/etc/new", CREAT | WR, 0o644, &r)),
+        err(vfs.open(ctx, None, b"/ro/etc/new", CREAT | WR, 0o644, &r)),
         Errno::EROFS
     );
     assert_eq!(
-        err(vfs.open(ctx, None, b"/etc/new", CREAT | RD, 0o644, &r)),
+        err(vfs.open(ctx, None, b"/ro/etc/new", CREAT | RD, 0o644, &r)),
         Errno::EROFS
     );
     assert!(vfs
-        .open(ctx, None, b"/etc/file", CREAT | RD, 0o644, &r)
+        .open(ctx, None, b"/ro/etc/file", CREAT | RD, 0o644, &r)
         .is_ok());
     assert_eq!(
         err(vfs.open(
             ctx,
             None,
-            b"/etc/file",
+            b"/ro/etc/file",
             CREAT | libc::O_EXCL | RD,
             0o644,
             &r
@@ -84,62 +86,75 @@ fn host_is_read_only() {
         Errno::EEXIST
     );
     assert_eq!(
-        err(vfs.mkdir(ctx, None, b"/etc/d", 0o755, &r)),
+        err(vfs.mkdir(ctx, None, b"/ro/etc/d", 0o755, &r)),
         Errno::EROFS
     );
-    assert_eq!(err(vfs.mkdir(ctx, None, b"/etc", 0o755, &r)), Errno::EEXIST);
-    assert_eq!(err(vfs.mkdir(ctx, None, b"/tmp", 0o755, &r)), Errno::EEXIST);
-    assert_eq!(err(vfs.unlink(ctx, None, b"/etc/file", &r)), Errno::EROFS);
     assert_eq!(
-        err(vfs.unlink(ctx, None, b"/etc/nothing", &r)),
+        err(vfs.mkdir(ctx, None, b"/ro/etc", 0o755, &r)),
+        Errno::EEXIST
+    );
+    assert_eq!(
+        err(vfs.mkdir(ctx, None, b"/ro/tmp", 0o755, &r)),
+        Errno::EEXIST
+    );
+    assert_eq!(
+        err(vfs.unlink(ctx, None, b"/ro/etc/file", &r)),
         Errno::EROFS
     );
-    assert_eq!(err(vfs.rmdir(ctx, None, b"/etc", &r)), Errno::EROFS);
-    assert_eq!(err(vfs.rmdir(ctx, None, b"/tmp", &r)), Errno::EROFS);
+    assert_eq!(
+        err(vfs.unlink(ctx, None, b"/ro/etc/nothing", &r)),
+        Errno::EROFS
+    );
+    assert_eq!(err(vfs.rmdir(ctx, None, b"/ro/etc", &r)), Errno::EROFS);
+    assert_eq!(err(vfs.rmdir(ctx, None, b"/ro/tmp", &r)), Errno::EROFS);
+    assert_eq!(err(vfs.rmdir(ctx, None, b"/ro", &r)), Errno::EBUSY);
     assert_eq!(err(vfs.rmdir(ctx, None, b"/", &r)), Errno::EBUSY);
     assert_eq!(
-        err(vfs.rename(ctx, None, b"/etc/file", None, b"/etc/file2", &r)),
+        err(vfs.rename(ctx, None, b"/ro/etc/file", None, b"/ro/etc/file2", &r)),
         Errno::EROFS
     );
     assert_eq!(
-        err(vfs.rename(ctx, None, b"/etc/file", None, b"/tmp/file", &r)),
+        err(vfs.rename(ctx, None, b"/ro/etc/file", None, b"/tmp/file", &r)),
         Errno::EXDEV
     );
     assert_eq!(
-        err(vfs.symlink(ctx, None, b"x", b"/etc/l", &r)),
+        err(vfs.symlink(ctx, None, b"x", b"/ro/etc/l", &r)),
         Errno::EROFS
     );
     assert_eq!(
-        err(vfs.link(ctx, None, b"/etc/file", None, b"/tmp/hard", false, &r)),
+        err(vfs.link(ctx, None, b"/ro/etc/file", None, b"/tmp/hard", false, &r)),
         Errno::EXDEV
     );
     assert_eq!(
-        err(vfs.access(ctx, None, b"/etc/file", libc::W_OK, true, false, &r)),
+        err(vfs.access(ctx, None, b"/ro/etc/file", libc::W_OK, true, false, &r)),
         Errno::EROFS
     );
     assert_eq!(
-        vfs.access(ctx, None, b"/etc/file", libc::R_OK, true, false, &r),
+        vfs.access(ctx, None, b"/ro/etc/file", libc::R_OK, true, false, &r),
         Ok(())
     );
     assert_eq!(
-        err(vfs.chmod(ctx, None, b"/etc/file", 0o777, true, &r)),
+        err(vfs.chmod(ctx, None, b"/ro/etc/file", 0o777, true, &r)),
         Errno::EROFS
     );
     assert_eq!(
-        err(vfs.truncate(ctx, None, b"/etc/file", 0, &r)),
+        err(vfs.truncate(ctx, None, b"/ro/etc/file", 0, &r)),
         Errno::EROFS
     );
-    assert_eq!(err(vfs.open(ctx, None, b"/etc", WR, 0, &r)), Errno::EISDIR);
+    assert_eq!(
+        err(vfs.open(ctx, None, b"/ro/etc", WR, 0, &r)),
+        Errno::EISDIR
+    );
     assert_eq!(
         std::fs::read(fx.dir.join("etc/file")).expect("host file"),
         b"hello\n"
     );
     // Search permission is checked by mode on host directories too.
     assert_eq!(
-        err(vfs.stat(ctx, None, b"/secret/inside", true, &user(1000))),
+        err(vfs.stat(ctx, None, b"/ro/secret/inside", true, &user(1000))),
         Errno::EACCES
     );
-    assert!(vfs.stat(ctx, None, b"/secret/inside", true, &r).is_ok());
+    assert!(vfs.stat(ctx, None, b"/ro/secret/inside", true, &r).is_ok());
 }
 
 #[test]
@@ -191,13 +206,20 @@ fn host_directory_listing_loses_nothing_with_small_buffers() {
 }
 
 #[test]
-fn host_root_write_is_erofs_on_the_real_host() {
+fn host_root_writes_stay_in_the_overlay() {
     let (vfs, ctx) = host_vfs();
     // A host file that exists on every Debian machine, outside /tmp (which
     // is the guest's own tmpfs, so a test binary built there is invisible).
     let exe: &[u8] = b"/bin/sh";
-    assert_eq!(err(vfs.open(&ctx, None, exe, WR, 0, &root())), Errno::EROFS);
-    assert!(vfs.open(&ctx, None, exe, RD, 0, &root()).is_ok());
+    let before = std::fs::read("/bin/sh").expect("host");
+    let f = vfs.open(&ctx, None, exe, RW, 0, &root()).expect("open rw");
+    assert_eq!(f.write(b"XX"), Ok(2));
+    let after = std::fs::read("/bin/sh").expect("host");
+    assert_eq!(before, after, "the host file must not change");
+    let g = vfs.open(&ctx, None, exe, RD, 0, &root()).expect("open");
+    let mut head = [0u8; 4];
+    assert_eq!(g.read(&mut head), Ok(4));
+    assert_eq!(&head, b"XXLF", "the guest sees its write");
     let mut p = exe.to_vec();
     p.extend_from_slice(b"/x");
     assert_eq!(err(vfs.stat(&ctx, None, &p, true, &root())), Errno::ENOTDIR);

@@ -4,6 +4,7 @@
 mod dev;
 mod fd_table;
 mod host;
+mod overlay;
 mod proc;
 mod tmpfs;
 mod walk;
@@ -91,6 +92,21 @@ impl Fixture {
         let vfs = Vfs::with_host_root(dir.as_os_str().as_encoded_bytes()).expect("vfs");
         let ctx = FsContext::new(&vfs);
         Fixture { dir, vfs, ctx }
+    }
+
+    /// Another vfs over the same root, with the fixture's directory also
+    /// mounted read-only at `at`.
+    pub fn with_read_only_bind(&self, at: &[u8]) -> Vfs {
+        use std::os::unix::ffi::OsStrExt;
+        let opts = crate::MountOptions {
+            root: Some(self.dir.clone()),
+            mounts: vec![crate::UserMount::Bind {
+                host: self.dir.clone(),
+                guest: PathBuf::from(std::ffi::OsStr::from_bytes(at)),
+                read_only: true,
+            }],
+        };
+        Vfs::new(&opts).expect("vfs with a bind mount")
     }
 
     pub fn open(&self, path: &str, flags: i32, mode: u32) -> VfsResult<Arc<OpenFile>> {
