@@ -62,6 +62,8 @@ fn tmpfiles_static() {
     diff_c("tmpfiles", Link::Static, &[&tag]);
 }
 differential!(attrs);
+differential!(openat2);
+differential!(chroot);
 
 /// execve from the guest: errors, then a real exec with argv, envp and fds.
 #[test]

@@ -139,6 +139,11 @@ impl FsContext {
         self.view.clone()
     }
 
+    pub(crate) fn set_root(&mut self, loc: Location) {
+        lock(&self.view.0).root = loc.clone();
+        self.root = loc;
+    }
+
     pub(crate) fn set_cwd(&mut self, loc: Location) {
         lock(&self.view.0).cwd = loc.clone();
         self.cwd = loc;

@@ -41,6 +41,10 @@ pub use fd_table::FdTable;
 pub use file::{generic_seek, DirEntry, FileOps, OpenFile};
 pub use fs_context::{FsContext, FsView};
 pub use host::host_stdio;
+pub use path::{
+    RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
+    RESOLVE_NO_XDEV,
+};
 pub use pipe::{new_pipe, pipe_of, Pipe, PipeEnd, PIPE_BUF, PIPE_DEF_SIZE, PIPE_MAX_SIZE};
 pub use proc::{ProcFd, ProcInfo, ProcSource, PROC_SUPER_MAGIC};
 pub use setup::{MountError, MountOptions, UserMount};

@@ -58,6 +58,58 @@ impl Found {
     }
 }
 
+/// `openat2`'s `RESOLVE_*` flags.
+pub const RESOLVE_NO_XDEV: u64 = 0x01;
+pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+pub const RESOLVE_BENEATH: u64 = 0x08;
+pub const RESOLVE_IN_ROOT: u64 = 0x10;
+pub const RESOLVE_CACHED: u64 = 0x20;
+
+/// The state of one lookup: symlinks followed so far, and the rules of
+/// `openat2`'s `RESOLVE_*` flags with the directory they are relative to.
+#[derive(Default)]
+pub(crate) struct Walk {
+    pub links: u32,
+    pub resolve: u64,
+    /// For `RESOLVE_BENEATH` and `RESOLVE_IN_ROOT`: the starting
+    /// directory, which the lookup may not leave.
+    pub anchor: Option<Location>,
+}
+
+impl Walk {
+    fn has(&self, flag: u64) -> bool {
+        self.resolve & flag != 0
+    }
+
+    /// Where absolute paths and symlink targets start.
+    fn root(&self, ctx: &FsContext) -> VfsResult<Location> {
+        match &self.anchor {
+            Some(a) if self.has(RESOLVE_IN_ROOT) => Ok(a.clone()),
+            Some(_) => Err(Errno::EXDEV),
+            None => Ok(ctx.root.clone()),
+        }
+    }
+
+    /// Whether a symlink may be followed.
+    fn may_follow(&self, link: &Location) -> VfsResult<()> {
+        let magic = matches!(&link.node, Node::Proc(p) if p.is_magic_link());
+        if self.has(RESOLVE_NO_SYMLINKS) || (magic && self.has(RESOLVE_NO_MAGICLINKS)) {
+            return Err(Errno::ELOOP);
+        }
+        Ok(())
+    }
+
+    /// `to`, reached from `from`, unless that crosses a mount under
+    /// `RESOLVE_NO_XDEV`.
+    fn crossing(&self, from: &Location, to: Location) -> VfsResult<Location> {
+        if self.has(RESOLVE_NO_XDEV) && !std::sync::Arc::ptr_eq(&from.mount, &to.mount) {
+            return Err(Errno::EXDEV);
+        }
+        Ok(to)
+    }
+}
+
 fn component(c: &[u8]) -> VfsResult<Last> {
     Ok(match c {
         b"." => Last::Dot,
@@ -155,6 +207,21 @@ impl Vfs {
         })
     }
 
+    /// `..` of `dir` in a lookup: it stays at an `RESOLVE_IN_ROOT` anchor
+    /// and may not leave a `RESOLVE_BENEATH` one.
+    fn walk_up(&self, ctx: &FsContext, dir: &Location, walk: &Walk) -> VfsResult<Location> {
+        if let Some(anchor) = &walk.anchor {
+            if dir.same(anchor) {
+                return if walk.has(RESOLVE_IN_ROOT) {
+                    Ok(dir.clone())
+                } else {
+                    Err(Errno::EXDEV)
+                };
+            }
+        }
+        walk.crossing(dir, self.parent_of(ctx, dir)?)
+    }
+
     /// The target of a symlink (`/proc/self` depends on who asks, and
     /// `/proc/PID/exe` on whether the caller may look).
     pub(crate) fn readlink_loc(
@@ -178,10 +245,10 @@ impl Vfs {
         dir: &Location,
         link: &Location,
         cred: &Cred,
-        depth: &mut u32,
+        walk: &mut Walk,
     ) -> VfsResult<Found> {
-        let (start, target) = self.link_start(ctx, dir, link, cred, depth)?;
-        self.lookup_at(ctx, start, &target, true, cred, depth)
+        let (start, target) = self.link_start(ctx, dir, link, cred, walk)?;
+        self.lookup_at(ctx, start, &target, true, cred, walk)
     }
 
     /// Counts one more symlink and gives its target and where a lookup of
@@ -192,15 +259,16 @@ impl Vfs {
         dir: &Location,
         link: &Location,
         cred: &Cred,
-        depth: &mut u32,
+        walk: &mut Walk,
     ) -> VfsResult<(Location, Vec<u8>)> {
-        *depth += 1;
-        if *depth > MAX_SYMLINKS {
+        walk.links += 1;
+        if walk.links > MAX_SYMLINKS {
             return Err(Errno::ELOOP);
         }
+        walk.may_follow(link)?;
         let target = self.readlink_loc(ctx, link, cred)?;
         let start = if target.first() == Some(&b'/') {
-            ctx.root.clone()
+            walk.root(ctx)?
         } else {
             dir.clone()
         };
@@ -214,7 +282,7 @@ impl Vfs {
         start: Location,
         path: &[u8],
         cred: &Cred,
-        depth: &mut u32,
+        walk: &mut Walk,
     ) -> VfsResult<Parent> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
@@ -223,7 +291,7 @@ impl Vfs {
             return Err(Errno::ENAMETOOLONG);
         }
         let mut dir = if path[0] == b'/' {
-            ctx.root.clone()
+            walk.root(ctx)?
         } else {
             start
         };
@@ -248,11 +316,11 @@ impl Vfs {
             };
             dir = match last {
                 Last::Dot | Last::Root => dir,
-                Last::DotDot => self.parent_of(ctx, &dir)?,
+                Last::DotDot => self.walk_up(ctx, &dir, walk)?,
                 Last::Name(name) => {
-                    let child = self.child(&dir, &name)?;
+                    let child = walk.crossing(&dir, self.child(&dir, &name)?)?;
                     if child.node.is_symlink() {
-                        self.follow(ctx, &dir, &child, cred, depth)?.loc
+                        self.follow(ctx, &dir, &child, cred, walk)?.loc
                     } else {
                         child
                     }
@@ -271,9 +339,9 @@ impl Vfs {
         path: &[u8],
         follow: bool,
         cred: &Cred,
-        depth: &mut u32,
+        walk: &mut Walk,
     ) -> VfsResult<Found> {
-        let p = self.walk_parent(ctx, start, path, cred, depth)?;
+        let p = self.walk_parent(ctx, start, path, cred, walk)?;
         let name = match p.last {
             Last::Root | Last::Dot => {
                 return Ok(Found {
@@ -284,14 +352,14 @@ impl Vfs {
             Last::DotDot => {
                 return Ok(Found {
                     parent: None,
-                    loc: self.parent_of(ctx, &p.dir)?,
+                    loc: self.walk_up(ctx, &p.dir, walk)?,
                 })
             }
             Last::Name(n) => n,
         };
-        let child = self.child(&p.dir, &name)?;
+        let child = walk.crossing(&p.dir, self.child(&p.dir, &name)?)?;
         if child.node.is_symlink() && (follow || p.trailing) {
-            let found = self.follow(ctx, &p.dir, &child, cred, depth)?;
+            let found = self.follow(ctx, &p.dir, &child, cred, walk)?;
             if p.trailing && !found.loc.node.is_dir() {
                 return Err(Errno::ENOTDIR);
             }
@@ -316,7 +384,7 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<Found> {
         let start = self.start_for(ctx, base, path)?;
-        self.lookup_at(ctx, start, path, follow, cred, &mut 0)
+        self.lookup_at(ctx, start, path, follow, cred, &mut Walk::default())
     }
 
     /// `walk_parent` from where `base`/the cwd says.
@@ -328,6 +396,6 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<Parent> {
         let start = self.start_for(ctx, base, path)?;
-        self.walk_parent(ctx, start, path, cred, &mut 0)
+        self.walk_parent(ctx, start, path, cred, &mut Walk::default())
     }
 }

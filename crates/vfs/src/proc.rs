@@ -252,6 +252,13 @@ impl ProcNode {
         }
     }
 
+    /// Whether this is a "magic link" (`/proc/PID/{exe,cwd,root,fd/N}`):
+    /// a symlink of `/proc` other than `self` and `thread-self`, which
+    /// `RESOLVE_NO_MAGICLINKS` refuses to follow.
+    pub fn is_magic_link(&self) -> bool {
+        matches!(self.kind, ProcKind::Pid { .. }) && self.mode & libc::S_IFMT == libc::S_IFLNK
+    }
+
     /// Whether this is a host file shown through (read-only) rather than
     /// one the kernel makes.
     pub fn is_passthrough(&self) -> bool {

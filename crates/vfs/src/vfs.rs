@@ -9,7 +9,7 @@ use crate::file::{FileOps, OpenFile};
 use crate::fs_context::FsContext;
 use crate::mount::{Location, MountTable};
 use crate::node::{Node, PathOps};
-use crate::path::{Found, Last};
+use crate::path::{Found, Last, Walk, RESOLVE_BENEATH, RESOLVE_IN_ROOT};
 use crate::proc::{ProcFs, ProcSource};
 use crate::setup::MountOptions;
 use crate::stat::Stat;
@@ -125,6 +125,29 @@ impl Vfs {
         mode: u32,
         cred: &Cred,
     ) -> VfsResult<Arc<OpenFile>> {
+        self.open_resolve(ctx, base, path, flags, mode, 0, cred)
+    }
+
+    /// `openat2`: `open` with the lookup restricted by `RESOLVE_*` flags
+    /// (checked by the caller).
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_resolve(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        flags: i32,
+        mode: u32,
+        resolve: u64,
+        cred: &Cred,
+    ) -> VfsResult<Arc<OpenFile>> {
+        let walk = &mut Walk {
+            resolve,
+            ..Walk::default()
+        };
+        if resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0 {
+            walk.anchor = Some(self.start_for(ctx, base, b".")?);
+        }
         if flags & libc::O_TMPFILE == libc::O_TMPFILE {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -136,19 +159,16 @@ impl Vfs {
         if flags & libc::O_CREAT != 0 && flags & libc::O_DIRECTORY != 0 {
             return Err(Errno::EINVAL);
         }
-        let start = self.start_for(ctx, base, path)?;
+        let start = match (path.first(), &walk.anchor) {
+            (Some(b'/'), Some(anchor)) if resolve & RESOLVE_IN_ROOT != 0 => anchor.clone(),
+            (Some(b'/'), Some(_)) => return Err(Errno::EXDEV),
+            _ => self.start_for(ctx, base, path)?,
+        };
         let (found, created) = if flags & libc::O_CREAT != 0 {
-            self.open_create(ctx, start, path, flags, mode, cred, &mut 0)?
+            self.open_create(ctx, start, path, flags, mode, cred, walk)?
         } else {
             (
-                self.lookup_at(
-                    ctx,
-                    start,
-                    path,
-                    flags & libc::O_NOFOLLOW == 0,
-                    cred,
-                    &mut 0,
-                )?,
+                self.lookup_at(ctx, start, path, flags & libc::O_NOFOLLOW == 0, cred, walk)?,
                 false,
             )
         };
@@ -200,9 +220,9 @@ impl Vfs {
         flags: i32,
         mode: u32,
         cred: &Cred,
-        depth: &mut u32,
+        walk: &mut Walk,
     ) -> VfsResult<(Found, bool)> {
-        let p = self.walk_parent(ctx, start, path, cred, depth)?;
+        let p = self.walk_parent(ctx, start, path, cred, walk)?;
         let name = match &p.last {
             Last::Name(name) => name.clone(),
             _ => return Err(Errno::EISDIR),
@@ -219,8 +239,8 @@ impl Vfs {
                         return Err(Errno::EEXIST);
                     }
                     if child.node.is_symlink() && flags & libc::O_NOFOLLOW == 0 {
-                        let (start, target) = self.link_start(ctx, &p.dir, &child, cred, depth)?;
-                        return self.open_create(ctx, start, &target, flags, mode, cred, depth);
+                        let (start, target) = self.link_start(ctx, &p.dir, &child, cred, walk)?;
+                        return self.open_create(ctx, start, &target, flags, mode, cred, walk);
                     }
                     return Ok((
                         Found {
@@ -341,6 +361,28 @@ impl Vfs {
         }
         cred::check(cred, found.loc.node.owner(), MAY_EXEC)?;
         ctx.set_cwd(found.loc);
+        Ok(())
+    }
+
+    /// `chroot`: `privileged` says whether the caller may (Linux's
+    /// `CAP_SYS_CHROOT`), which is checked after the lookup, as on Linux.
+    /// The cwd stays where it is, possibly outside the new root.
+    pub fn chroot(
+        &self,
+        ctx: &mut FsContext,
+        path: &[u8],
+        privileged: bool,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let found = self.lookup(ctx, None, path, true, cred)?;
+        if !found.loc.node.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        cred::check(cred, found.loc.node.owner(), MAY_EXEC)?;
+        if !privileged {
+            return Err(Errno::EPERM);
+        }
+        ctx.set_root(found.loc);
         Ok(())
     }
 

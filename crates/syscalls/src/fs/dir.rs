@@ -58,6 +58,18 @@ syscall! {
 }
 
 syscall! {
+    Implemented => fn chroot(task, filename: UserAddr) -> SysResult {
+        let path = read_path(task, filename)?;
+        let cred = fs_cred(task);
+        // CAP_SYS_CHROOT: root in the sandbox.
+        let privileged = lock(&task.process.creds).euid == 0;
+        let mut fs = lock(&task.process.fs);
+        task.kernel.vfs.chroot(&mut fs, &path, privileged, &cred)?;
+        Ok(0)
+    }
+}
+
+syscall! {
     Implemented => fn umask(task, mask: u32) -> SysResult {
         Ok(lock(&task.process.fs).set_umask(mask & 0o777) as u64)
     }
