@@ -64,6 +64,8 @@ fn tmpfiles_static() {
 differential!(attrs);
 differential!(openat2);
 differential!(chroot);
+differential!(mknod);
+differential!(syncs);
 
 /// execve from the guest: errors, then a real exec with argv, envp and fds.
 #[test]

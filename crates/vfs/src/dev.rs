@@ -46,6 +46,14 @@ impl DevKind {
         }
     }
 
+    /// The device a node made by `mknod` with `rdev` stands for, if it is
+    /// one of these.
+    pub fn from_rdev(rdev: u64) -> Option<DevKind> {
+        DevKind::ALL
+            .into_iter()
+            .find(|k| libc::makedev(1, k.minor()) == rdev)
+    }
+
     /// Linux's minor number under major 1 (mem).
     fn minor(self) -> u32 {
         match self {

@@ -189,7 +189,8 @@ impl OpenFile {
         self.flags.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn is_path_only(&self) -> bool {
+    /// Whether it was opened with `O_PATH` (most calls answer `EBADF`).
+    pub fn is_path_only(&self) -> bool {
         self.flags() & libc::O_PATH != 0
     }
 

@@ -95,6 +95,55 @@ impl Vfs {
             .map(drop)
     }
 
+    /// `mknodat`: a regular file, FIFO, socket or (with `privileged`,
+    /// Linux's `CAP_MKNOD`) device node. `mode` holds the type and the
+    /// permission bits before the umask; `dev` is the device as the call
+    /// encodes it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mknod(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        mode: u32,
+        dev: u32,
+        privileged: bool,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let kind = match mode & libc::S_IFMT {
+            0 | libc::S_IFREG => libc::S_IFREG,
+            k @ (libc::S_IFCHR | libc::S_IFBLK | libc::S_IFIFO | libc::S_IFSOCK) => k,
+            libc::S_IFDIR => return Err(Errno::EPERM),
+            _ => return Err(Errno::EINVAL),
+        };
+        let p = self.parent_lookup(ctx, base, path, cred)?;
+        let Last::Name(name) = &p.last else {
+            return Err(Errno::EEXIST);
+        };
+        if p.trailing {
+            return Err(self.exists_or(&p, name, Errno::ENOENT));
+        }
+        let dir = self.creatable_dir(&p, name)?;
+        let device = kind == libc::S_IFCHR || kind == libc::S_IFBLK;
+        if device && !privileged {
+            cred::check(cred, dir.owner(), MAY_WRITE | MAY_EXEC)?;
+            return Err(Errno::EPERM);
+        }
+        let perm = mode & 0o7777 & !ctx.umask();
+        let node = match kind {
+            libc::S_IFREG => NewNode::File,
+            _ => NewNode::Special {
+                kind,
+                rdev: if device { decode_dev(dev) } else { 0 },
+            },
+        };
+        p.dir
+            .mount
+            .tmpfs()?
+            .create(&dir, name, node, perm, cred)
+            .map(drop)
+    }
+
     /// `symlinkat`: a symlink at `path` pointing to `target`.
     pub fn symlink(
         &self,
@@ -366,6 +415,14 @@ impl Vfs {
         overlay.copy_up(&old.node, true)?;
         Ok(false)
     }
+}
+
+/// The device number `mknod` passes (Linux's `new_decode_dev`) as
+/// `stat` reports it.
+fn decode_dev(dev: u32) -> u64 {
+    let major = (dev & 0xfff00) >> 8;
+    let minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    libc::makedev(major, minor)
 }
 
 /// Where a name to remove from an overlay is.

@@ -65,6 +65,11 @@ struct State {
     max_slots: usize,
     readers: usize,
     writers: usize,
+    /// How many times each end was opened: a FIFO opener waiting for the
+    /// other side is done once the other side has opened, even if it
+    /// closed again before the waiter looked.
+    reader_opens: u64,
+    writer_opens: u64,
     atime: Timespec,
     mtime: Timespec,
     ctime: Timespec,
@@ -125,6 +130,8 @@ impl Pipe {
                 max_slots: PIPE_DEF_SIZE / PAGE_SIZE,
                 readers: 0,
                 writers: 0,
+                reader_opens: 0,
+                writer_opens: 0,
                 atime: now,
                 mtime: now,
                 ctime: now,
@@ -344,6 +351,42 @@ impl Pipe {
         let mut st = lock(&self.state);
         st.readers += usize::from(reader);
         st.writers += usize::from(writer);
+        st.reader_opens += u64::from(reader);
+        st.writer_opens += u64::from(writer);
+        drop(st);
+        // FIFO openers waiting for this side.
+        self.readable.notify_all();
+        self.writable.notify_all();
+    }
+
+    /// A FIFO opener's wait for the other side: a reader (`reader`) for a
+    /// writer, a writer for a reader. Interruptible.
+    fn wait_for_peer(&self, reader: bool) -> VfsResult<()> {
+        let mut st = lock(&self.state);
+        let seen = if reader {
+            st.writer_opens
+        } else {
+            st.reader_opens
+        };
+        let mut waiter = Waiter::new();
+        loop {
+            let (peers, opens) = if reader {
+                (st.writers, st.writer_opens)
+            } else {
+                (st.readers, st.reader_opens)
+            };
+            if peers > 0 || opens != seen {
+                return Ok(());
+            }
+            let cv = if reader {
+                &self.readable
+            } else {
+                &self.writable
+            };
+            let (guard, result) = waiter.wait(cv, st);
+            st = guard;
+            result?;
+        }
     }
 
     fn close_end(&self, reader: bool, writer: bool) {
@@ -351,6 +394,10 @@ impl Pipe {
         st.readers -= usize::from(reader && st.readers > 0);
         st.writers -= usize::from(writer && st.writers > 0);
         let (no_readers, no_writers) = (st.readers == 0, st.writers == 0);
+        // A FIFO nobody has open keeps no data (as Linux frees its pipe).
+        if no_readers && no_writers {
+            st.bufs.clear();
+        }
         drop(st);
         if reader && no_readers {
             self.writable.notify_all();
@@ -374,12 +421,23 @@ pub struct PipeEnd {
     /// The open file this end belongs to: its status flags (`O_NONBLOCK`,
     /// `O_DIRECT`, changed by `F_SETFL`) decide how reads and writes go.
     file: OnceLock<Weak<OpenFile>>,
+    /// A FIFO's inode attributes (what `fstat` shows); `None` for pipes.
+    node_stat: Option<Box<dyn Fn() -> Stat + Send + Sync>>,
 }
 
 impl PipeEnd {
     /// Opens an end of `pipe` as a new open file description with `flags`
     /// (access mode and status flags).
     pub fn open(pipe: &Arc<Pipe>, flags: i32) -> Arc<OpenFile> {
+        PipeEnd::open_as(pipe, flags, pipe.path(), None)
+    }
+
+    fn open_as(
+        pipe: &Arc<Pipe>,
+        flags: i32,
+        path: Vec<u8>,
+        node_stat: Option<Box<dyn Fn() -> Stat + Send + Sync>>,
+    ) -> Arc<OpenFile> {
         let acc = flags & libc::O_ACCMODE;
         let reader = acc == libc::O_RDONLY || acc == libc::O_RDWR;
         let writer = acc == libc::O_WRONLY || acc == libc::O_RDWR;
@@ -389,10 +447,35 @@ impl PipeEnd {
             reader,
             writer,
             file: OnceLock::new(),
+            node_stat,
         });
-        let file = OpenFile::from_ops(end.clone(), flags, pipe.path());
+        let file = OpenFile::from_ops(end.clone(), flags, path);
         let _ = end.file.set(Arc::downgrade(&file));
         file
+    }
+
+    /// Opens a FIFO (a named pipe) as Linux's `fifo_open` does: `O_RDWR`
+    /// never waits; a reader waits for a writer unless `O_NONBLOCK`; a
+    /// writer waits for a reader, or with `O_NONBLOCK` and no reader
+    /// fails with `ENXIO`. `path` is its name and `stat` its inode's
+    /// attributes, which the open file shows.
+    pub fn open_fifo(
+        pipe: &Arc<Pipe>,
+        flags: i32,
+        path: Vec<u8>,
+        stat: Box<dyn Fn() -> Stat + Send + Sync>,
+    ) -> VfsResult<Arc<OpenFile>> {
+        let acc = flags & libc::O_ACCMODE;
+        let nonblock = flags & libc::O_NONBLOCK != 0;
+        if acc == libc::O_WRONLY && nonblock && lock(&pipe.state).readers == 0 {
+            return Err(Errno::ENXIO);
+        }
+        let file = PipeEnd::open_as(pipe, flags, path, Some(stat));
+        if !nonblock && acc != libc::O_RDWR {
+            // On EINTR the new open file is dropped, closing this end.
+            pipe.wait_for_peer(acc == libc::O_RDONLY)?;
+        }
+        Ok(file)
     }
 
     fn status_flags(&self) -> i32 {
@@ -431,7 +514,10 @@ impl FileOps for PipeEnd {
     }
 
     fn stat(&self) -> VfsResult<Stat> {
-        Ok(self.pipe.stat())
+        Ok(match &self.node_stat {
+            Some(stat) => stat(),
+            None => self.pipe.stat(),
+        })
     }
 
     fn statfs(&self) -> VfsResult<StatFs> {

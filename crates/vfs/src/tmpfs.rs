@@ -13,8 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::cred::{self, Cred, Owner, MAY_EXEC, MAY_WRITE};
-use crate::file::{dir_seek, generic_seek, DirEntry, FileOps};
+use crate::dev::{DevFile, DevKind};
+use crate::file::{dir_seek, generic_seek, DirEntry, FileOps, OpenFile};
 use crate::host::fstat;
+use crate::pipe::{Pipe, PipeEnd};
 use crate::stat::{dtype_of_mode, Stat, Timespec};
 use crate::{host_errno, lock, Errno, VfsResult};
 
@@ -63,6 +65,12 @@ enum Data {
     /// The memfd holding the bytes, created on first write.
     File(OnceLock<OwnedFd>),
     Symlink(Vec<u8>),
+    /// A FIFO, socket or device node (`mknod`); a FIFO's pipe is made on
+    /// its first open and shared by every opener.
+    Special {
+        rdev: u64,
+        fifo: OnceLock<Arc<Pipe>>,
+    },
 }
 
 /// A tmpfs inode.
@@ -78,6 +86,11 @@ pub(crate) enum NewNode<'a> {
     File,
     Dir,
     Symlink(&'a [u8]),
+    /// `mknod` of a FIFO, socket or device: its file type and device.
+    Special {
+        kind: u32,
+        rdev: u64,
+    },
 }
 
 /// One tmpfs instance.
@@ -162,6 +175,7 @@ impl Inode {
                     .unwrap_or(((d.entries.len() as i64 + 2) * BOGO_DIRENT_SIZE, 0))
             }
             Data::Symlink(t) => (t.len() as i64, 0),
+            Data::Special { .. } => (0, 0),
             Data::File(_) => match self.memfd().map(|fd| fstat(fd.as_fd())) {
                 Some(Ok(st)) => (st.st_size, st.st_blocks),
                 _ => (0, 0),
@@ -179,7 +193,10 @@ impl Inode {
             nlink: m.nlink,
             uid: m.uid,
             gid: m.gid,
-            rdev: 0,
+            rdev: match &self.data {
+                Data::Special { rdev, .. } => *rdev,
+                _ => 0,
+            },
             size,
             blksize: 4096,
             blocks,
@@ -437,6 +454,14 @@ impl Tmpfs {
         let (mode, nlink, data) = match kind {
             NewNode::File => (libc::S_IFREG | mode, 1, Data::File(OnceLock::new())),
             NewNode::Symlink(target) => (libc::S_IFLNK | 0o777, 1, Data::Symlink(target.to_vec())),
+            NewNode::Special { kind, rdev } => (
+                kind | mode,
+                1,
+                Data::Special {
+                    rdev,
+                    fifo: OnceLock::new(),
+                },
+            ),
             NewNode::Dir => (
                 libc::S_IFDIR | mode,
                 2,
@@ -630,7 +655,31 @@ pub(crate) fn open(inode: &Arc<Inode>, trunc: bool) -> VfsResult<Arc<dyn FileOps
             Ok(Arc::new(f))
         }
         Data::Symlink(_) => Err(Errno::ELOOP),
+        // FIFOs are opened by `open_fifo`; sockets cannot be opened.
+        Data::Special { .. } if inode.owner().mode & libc::S_IFMT == libc::S_IFIFO => {
+            Err(Errno::EINVAL)
+        }
+        Data::Special { rdev, .. } => {
+            let kind = DevKind::from_rdev(*rdev).ok_or(Errno::ENXIO)?;
+            if inode.owner().mode & libc::S_IFMT != libc::S_IFCHR {
+                return Err(Errno::ENXIO);
+            }
+            Ok(Arc::new(DevFile { kind }))
+        }
     }
+}
+
+/// Opens a FIFO made by `mknod`: its pipe, made on the first open and
+/// shared by every opener, with Linux's rendezvous (a reader waits for a
+/// writer and the other way round, unless `O_NONBLOCK`).
+pub(crate) fn open_fifo(inode: &Arc<Inode>, flags: i32, path: Vec<u8>) -> VfsResult<Arc<OpenFile>> {
+    let Data::Special { fifo, .. } = &inode.data else {
+        return Err(Errno::EINVAL);
+    };
+    let owner = inode.owner();
+    let pipe = fifo.get_or_init(|| Arc::new(Pipe::new(owner.uid, owner.gid)));
+    let node = inode.clone();
+    PipeEnd::open_fifo(pipe, flags, path, Box::new(move || node.stat()))
 }
 
 /// `truncate` by path of a regular file.
@@ -985,6 +1034,10 @@ impl Tmpfs {
                 Data::File(OnceLock::new())
             }
             NewNode::Symlink(target) => Data::Symlink(target.to_vec()),
+            NewNode::Special { rdev, .. } => Data::Special {
+                rdev,
+                fifo: OnceLock::new(),
+            },
             NewNode::Dir => {
                 let mut sub = Dir::new(Arc::downgrade(dir), name.to_vec());
                 sub.merged = true;

@@ -204,6 +204,9 @@ impl Vfs {
             }
             cred::check(cred, loc.node.owner(), want)?;
         }
+        if let (libc::S_IFIFO, Node::Tmpfs(i)) = (ft, &loc.node) {
+            return tmpfs::open_fifo(i, flags, path);
+        }
         let trunc = flags & libc::O_TRUNC != 0 && ft == libc::S_IFREG && !created;
         let ops = self.open_node(ctx, loc, acc, acc != libc::O_RDONLY, trunc)?;
         Ok(OpenFile::new(ops, flags, path, Some(found.loc)))

@@ -75,6 +75,31 @@ syscall! {
     }
 }
 
+fn do_mknod(task: &Task, dirfd: Fd, filename: UserAddr, mode: u32, dev: u32) -> SysResult {
+    let path = read_path(task, filename)?;
+    let base = lookup_base(task, dirfd, &path)?;
+    let cred = fs_cred(task);
+    // CAP_MKNOD: root in the sandbox.
+    let privileged = lock(&task.process.creds).euid == 0;
+    let fs = lock(&task.process.fs);
+    task.kernel
+        .vfs
+        .mknod(&fs, base.as_deref(), &path, mode, dev, privileged, &cred)?;
+    Ok(0)
+}
+
+syscall! {
+    Implemented => fn mknod(task, filename: UserAddr, mode: u32, dev: u32) -> SysResult {
+        do_mknod(task, Fd(libc::AT_FDCWD), filename, mode, dev)
+    }
+}
+
+syscall! {
+    Implemented => fn mknodat(task, dfd: Fd, filename: UserAddr, mode: u32, dev: u32) -> SysResult {
+        do_mknod(task, dfd, filename, mode, dev)
+    }
+}
+
 fn do_mkdir(task: &Task, dirfd: Fd, pathname: UserAddr, mode: u32) -> SysResult {
     let path = read_path(task, pathname)?;
     let base = lookup_base(task, dirfd, &path)?;
