@@ -128,3 +128,6 @@ differential!(threads_exit_group);
 differential!(futex);
 differential!(futex_shared);
 differential!(sig_timer);
+
+// File syscalls: memfds and seals.
+differential!(memfd);

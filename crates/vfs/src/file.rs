@@ -122,6 +122,14 @@ pub trait FileOps: Send + Sync {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// `F_GET_SEALS`: only tmpfs files (memfds among them) have seals.
+    fn seals(&self) -> VfsResult<u32> {
+        Err(Errno::EINVAL)
+    }
+    /// `F_ADD_SEALS`, the open file's access already checked.
+    fn add_seals(&self, _seals: u32) -> VfsResult<()> {
+        Err(Errno::EINVAL)
+    }
 }
 
 /// The status flags `F_SETFL` may change.
@@ -363,6 +371,22 @@ impl OpenFile {
             return None;
         }
         self.ops.host_fd()
+    }
+
+    /// `F_GET_SEALS`: `EINVAL` for files that cannot be sealed.
+    pub fn seals(&self) -> VfsResult<u32> {
+        self.not_path()?;
+        self.ops.seals()
+    }
+
+    /// `F_ADD_SEALS`: `EPERM` unless open for writing (checked first, as
+    /// Linux does), `EINVAL` for files that cannot be sealed.
+    pub fn add_seals(&self, seals: u32) -> VfsResult<()> {
+        self.not_path()?;
+        if !self.can_write() {
+            return Err(Errno::EPERM);
+        }
+        self.ops.add_seals(seals)
     }
 
     /// What `F_GETFL` returns: access mode and status flags.

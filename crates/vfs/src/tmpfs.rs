@@ -8,13 +8,14 @@
 //! namespace, then a directory, then an inode's metadata.
 
 use std::collections::BTreeMap;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::cred::{self, Cred, Owner, MAY_EXEC, MAY_WRITE};
 use crate::file::{dir_seek, generic_seek, DirEntry, FileOps};
 use crate::host::fstat;
+use crate::memfd::{add_host_seals, host_memfd, host_seals, F_SEAL_EXEC};
 use crate::stat::{dtype_of_mode, Stat, Timespec};
 use crate::{host_errno, lock, Errno, VfsResult};
 
@@ -22,6 +23,8 @@ use crate::{host_errno, lock, Errno, VfsResult};
 const BOGO_DIRENT_SIZE: i64 = 20;
 /// Directory positions 0 and 1 are `.` and `..`; entries' cookies start here.
 const FIRST_COOKIE: u64 = 2;
+/// The block size of tmpfs nodes: a page.
+const PAGE_BLKSIZE: i64 = 4096;
 
 struct Meta {
     mode: u32,
@@ -134,31 +137,36 @@ impl Inode {
         if let Some(fd) = cell.get() {
             return Ok(fd);
         }
-        // SAFETY: the name is a NUL-terminated literal; no other pointers.
-        let raw = unsafe { libc::memfd_create(c"trapline-tmpfs".as_ptr(), libc::MFD_CLOEXEC) };
-        if raw < 0 {
-            return Err(host_errno());
-        }
-        // SAFETY: `raw` was just returned by memfd_create and is ours.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let fd = host_memfd(0)?;
         // A racing creator may have won; then ours is dropped.
         let _ = cell.set(fd);
         cell.get().ok_or(Errno::EIO)
     }
 
     fn size_and_blocks(&self) -> (i64, i64) {
+        let (size, blocks, _) = self.size_blocks_blksize();
+        (size, blocks)
+    }
+
+    /// Size, 512-byte blocks and block size. A file's come from its memfd
+    /// (a huge-page memfd has huge blocks).
+    fn size_blocks_blksize(&self) -> (i64, i64, i64) {
         match &self.data {
-            Data::Dir(d) => ((lock(d).entries.len() as i64 + 2) * BOGO_DIRENT_SIZE, 0),
-            Data::Symlink(t) => (t.len() as i64, 0),
+            Data::Dir(d) => (
+                (lock(d).entries.len() as i64 + 2) * BOGO_DIRENT_SIZE,
+                0,
+                PAGE_BLKSIZE,
+            ),
+            Data::Symlink(t) => (t.len() as i64, 0, PAGE_BLKSIZE),
             Data::File(_) => match self.memfd().map(|fd| fstat(fd.as_fd())) {
-                Some(Ok(st)) => (st.st_size, st.st_blocks),
-                _ => (0, 0),
+                Some(Ok(st)) => (st.st_size, st.st_blocks, st.st_blksize),
+                _ => (0, 0, PAGE_BLKSIZE),
             },
         }
     }
 
     pub fn stat(&self) -> Stat {
-        let (size, blocks) = self.size_and_blocks();
+        let (size, blocks, blksize) = self.size_blocks_blksize();
         let m = lock(&self.meta);
         Stat {
             dev: self.dev,
@@ -169,7 +177,7 @@ impl Inode {
             gid: m.gid,
             rdev: 0,
             size,
-            blksize: 4096,
+            blksize,
             blocks,
             atime: m.atime,
             mtime: m.mtime,
@@ -223,11 +231,19 @@ impl Inode {
         out.extend(names.into_iter().rev());
     }
 
-    /// `chmod`: the permission bits, type kept.
-    pub fn set_mode(&self, mode: u32) {
+    /// `chmod`: the permission bits, type kept. `EPERM` if the file is
+    /// sealed with `F_SEAL_EXEC` and the execute bits would change.
+    pub fn set_mode(&self, mode: u32) -> VfsResult<()> {
+        let exec_sealed = self
+            .memfd()
+            .is_some_and(|fd| host_seals(fd).is_ok_and(|s| s & F_SEAL_EXEC != 0));
         let mut m = lock(&self.meta);
+        if exec_sealed && (m.mode ^ mode) & 0o111 != 0 {
+            return Err(Errno::EPERM);
+        }
         m.mode = (m.mode & libc::S_IFMT) | (mode & 0o7777);
         m.ctime = Timespec::now();
+        Ok(())
     }
 
     /// `chown`: `None` leaves an id as it is.
@@ -452,6 +468,31 @@ impl Tmpfs {
         }
         dir.touch(true);
         Ok(inode)
+    }
+
+    /// A regular file with no name (`nlink` 0) owned by `cred`: a memfd
+    /// (its data, `memfd`, made already) or an `O_TMPFILE` file.
+    pub fn create_unnamed(&self, mode: u32, cred: &Cred, memfd: Option<OwnedFd>) -> Arc<Inode> {
+        let now = Timespec::now();
+        let data = OnceLock::new();
+        if let Some(fd) = memfd {
+            let _ = data.set(fd);
+        }
+        Arc::new(Inode {
+            ino: self.next_ino.fetch_add(1, Ordering::Relaxed),
+            dev: self.dev,
+            meta: Mutex::new(Meta {
+                mode: libc::S_IFREG | (mode & 0o7777),
+                uid: cred.uid,
+                gid: cred.gid,
+                nlink: 0,
+                atime: now,
+                mtime: now,
+                ctime: now,
+                btime: now,
+            }),
+            data: Data::File(data),
+        })
     }
 
     /// A hard link `name` in `dir` to `target`.
@@ -721,6 +762,14 @@ impl FileOps for TmpfsFile {
 
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         self.inode.memfd_or_create().ok().map(|fd| fd.as_fd())
+    }
+
+    fn seals(&self) -> VfsResult<u32> {
+        host_seals(self.inode.memfd_or_create()?)
+    }
+
+    fn add_seals(&self, seals: u32) -> VfsResult<()> {
+        add_host_seals(self.inode.memfd_or_create()?, seals)
     }
 
     fn fsync(&self) -> VfsResult<()> {

@@ -24,6 +24,8 @@ pub struct Vfs {
     pub(crate) root: Location,
     /// `/proc` (mounted if the root has a `proc` directory).
     proc: Arc<ProcFs>,
+    /// Where memfds live: a tmpfs no path reaches.
+    pub(crate) memfd_mount: Arc<Mount>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -110,7 +112,12 @@ impl Vfs {
                 tracing::debug!("no /dev directory under the host root: kernel devices not mounted")
             }
         }
-        Ok(Vfs { mounts, root, proc })
+        Ok(Vfs {
+            mounts,
+            root,
+            proc,
+            memfd_mount: crate::memfd::memfd_mount(),
+        })
     }
 
     /// Tells `/proc` where processes come from: the kernel, once it

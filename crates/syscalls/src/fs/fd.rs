@@ -85,6 +85,8 @@ syscall! {
                 file.set_status_flags(keep | (arg as i32 & SETFL_MASK));
                 Ok(0)
             }
+            libc::F_GET_SEALS => Ok(u64::from(file.seals()?)),
+            libc::F_ADD_SEALS => file.add_seals(arg as u32).map(|_| 0),
             libc::F_GETPIPE_SZ => Ok(pipe_of(&file).ok_or(Errno::EBADF)?.size() as u64),
             libc::F_SETPIPE_SZ => {
                 let pipe = pipe_of(&file).ok_or(Errno::EBADF)?;
