@@ -129,5 +129,7 @@ differential!(futex);
 differential!(futex_shared);
 differential!(sig_timer);
 
-// File syscalls: memfds and seals.
+// File syscalls: memfds and seals, locks.
 differential!(memfd);
+differential!(flock);
+differential!(fcntl_lock);

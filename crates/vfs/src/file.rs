@@ -3,8 +3,9 @@
 
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::locks::{self, FileKey, FileLocks, LockKind, LockOwner, RecordLock};
 use crate::mount::Location;
 use crate::stat::Stat;
 use crate::statfs::{StatFs, ANON_INODE_FS_MAGIC};
@@ -153,6 +154,29 @@ pub struct OpenFile {
     /// Where it is in the mount tree, for `*at` lookups, `fchdir` and
     /// `stat`'s mount id. `None` for pipes, sockets and host stdio.
     pub(crate) loc: Option<Location>,
+    /// The file's locks, once this open file has locked or tested.
+    locks: OnceLock<Arc<FileLocks>>,
+}
+
+/// What a `struct flock` asks for (`F_SETLK`, `F_GETLK` and the `F_OFD_*`
+/// commands), as the guest gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockRequest {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+}
+
+/// `F_RDLCK`, `F_WRLCK` or `F_UNLCK` (`None`); `EINVAL` for others.
+fn lock_kind(l_type: i16) -> VfsResult<Option<LockKind>> {
+    match i32::from(l_type) {
+        libc::F_RDLCK => Ok(Some(LockKind::Read)),
+        libc::F_WRLCK => Ok(Some(LockKind::Write)),
+        libc::F_UNLCK => Ok(None),
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 impl std::fmt::Debug for OpenFile {
@@ -186,6 +210,7 @@ impl OpenFile {
             pos: Mutex::new(0),
             path,
             loc,
+            locks: OnceLock::new(),
         })
     }
 
@@ -389,6 +414,115 @@ impl OpenFile {
         self.ops.add_seals(seals)
     }
 
+    /// Which file this is, for locks.
+    fn lock_key(&self) -> VfsResult<FileKey> {
+        let st = self.ops.stat()?;
+        Ok(FileKey {
+            host: self.ops.host_meta_fd().is_some(),
+            dev: st.dev,
+            ino: st.ino,
+        })
+    }
+
+    /// The file's locks (kept, so they outlive no open file using them).
+    fn locks(&self) -> VfsResult<&Arc<FileLocks>> {
+        if let Some(l) = self.locks.get() {
+            return Ok(l);
+        }
+        let l = FileLocks::of(self.lock_key()?);
+        Ok(self.locks.get_or_init(|| l))
+    }
+
+    /// This open file as a lock owner (flock and OFD locks).
+    fn owner_id(&self) -> usize {
+        self as *const OpenFile as usize
+    }
+
+    /// The process `pid` closed an fd of this file: its record locks on
+    /// the file go (Linux's `locks_remove_posix`).
+    pub(crate) fn release_process_locks(&self, pid: i32) {
+        match self.locks.get() {
+            Some(l) => l.release_owner(LockOwner::Process(pid)),
+            None => locks::release_process(|| self.lock_key(), pid),
+        }
+    }
+
+    /// `flock`: `kind` `None` unlocks; `EWOULDBLOCK` when another open
+    /// file's lock is in the way and not `wait`. `EBADF` for a file open
+    /// neither for reading nor for writing (but for unlocking).
+    pub fn flock(&self, kind: Option<LockKind>, wait: bool) -> VfsResult<()> {
+        self.not_path()?;
+        if kind.is_some() && !self.can_read() && !self.can_write() {
+            return Err(Errno::EBADF);
+        }
+        self.locks()?.flock(self.owner_id(), kind, wait)
+    }
+
+    /// The owner and byte range of a record-lock request: the calling
+    /// process `pid`, or this open file for the `F_OFD_*` commands
+    /// (`pid` `None`), whose `l_pid` must be 0.
+    fn record_request(
+        &self,
+        pid: Option<i32>,
+        req: &LockRequest,
+    ) -> VfsResult<(LockOwner, Option<LockKind>, u64, u64)> {
+        self.not_path()?;
+        let pos = *lock(&self.pos);
+        let size = if i32::from(req.l_whence) == libc::SEEK_END {
+            u64::try_from(self.ops.stat()?.size).unwrap_or(0)
+        } else {
+            0
+        };
+        let (start, end) = locks::record_range(req.l_whence, req.l_start, req.l_len, pos, size)?;
+        let kind = lock_kind(req.l_type)?;
+        let owner = match pid {
+            Some(p) => LockOwner::Process(p),
+            None => LockOwner::File(self.owner_id()),
+        };
+        Ok((owner, kind, start, end))
+    }
+
+    /// `F_SETLK`/`F_SETLKW` (`pid` the caller) and `F_OFD_SETLK`/
+    /// `F_OFD_SETLKW` (`pid` `None`): `EBADF` for a read lock on a file
+    /// not open for reading, or a write lock on one not open for writing;
+    /// `EAGAIN` when another owner's lock is in the way and not `wait`.
+    pub fn set_record_lock(
+        &self,
+        pid: Option<i32>,
+        req: &LockRequest,
+        wait: bool,
+    ) -> VfsResult<()> {
+        let (owner, kind, start, end) = self.record_request(pid, req)?;
+        match kind {
+            Some(LockKind::Read) if !self.can_read() => return Err(Errno::EBADF),
+            Some(LockKind::Write) if !self.can_write() => return Err(Errno::EBADF),
+            _ => {}
+        }
+        if pid.is_none() && req.l_pid != 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.locks()?.set(owner, kind, start, end, wait)
+    }
+
+    /// `F_GETLK` (`pid` the caller) and `F_OFD_GETLK` (`pid` `None`): the
+    /// first lock in the way of the request, or `None`. `F_GETLK` must ask
+    /// for a read or write lock; `F_OFD_GETLK` may ask with `F_UNLCK`,
+    /// which finds this open file's own lock.
+    pub fn test_record_lock(
+        &self,
+        pid: Option<i32>,
+        req: &LockRequest,
+    ) -> VfsResult<Option<RecordLock>> {
+        let (owner, kind, start, end) = self.record_request(pid, req)?;
+        if pid.is_some() && kind.is_none() {
+            return Err(Errno::EINVAL);
+        }
+        if pid.is_none() && req.l_pid != 0 {
+            return Err(Errno::EINVAL);
+        }
+        Ok(self.locks()?.test(owner, kind, start, end))
+    }
+
     /// What `F_GETFL` returns: access mode and status flags.
     pub fn status_flags(&self) -> i32 {
         self.flags()
@@ -421,6 +555,15 @@ impl OpenFile {
 
     pub fn is_dir(&self) -> bool {
         self.ops.is_dir()
+    }
+}
+
+impl Drop for OpenFile {
+    /// The last close: the open file's flock and OFD locks go.
+    fn drop(&mut self) {
+        if let Some(l) = self.locks.get() {
+            l.release_file(self.owner_id());
+        }
     }
 }
 

@@ -53,8 +53,13 @@ const SETFL_MASK: i32 = libc::O_APPEND
     | libc::O_ASYNC;
 
 syscall! {
-    Partial("record locks (F_SETLK, F_GETLK, F_OFD_*), leases and owners give EINVAL")
+    Partial("leases, signal-driven I/O owners (F_SETOWN, F_SETSIG) and notifications give EINVAL")
     => fn fcntl(task, fd: Fd, cmd: i32, arg: u64) -> SysResult {
+        if super::lock::is_lock_cmd(cmd) {
+            // Without the table locked: F_SETLKW blocks.
+            let file = lock(&task.process.fds).get(fd.0)?;
+            return super::lock::fcntl_lock(task, &file, cmd, UserAddr(arg));
+        }
         let limit = nofile(task);
         let mut fds = lock(&task.process.fds);
         let file = fds.get(fd.0)?;

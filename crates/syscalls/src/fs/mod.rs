@@ -6,6 +6,7 @@ mod attr;
 mod dir;
 mod fd;
 mod link;
+mod lock;
 mod memfd;
 mod open;
 mod pipe;

@@ -62,7 +62,9 @@ syscall! {
         }
         // The fd table is not shared between processes yet, so UNSHARE has
         // nothing to do.
-        lock(&task.process.fds).close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0);
+        // The closed files are dropped after the table is unlocked.
+        let closed = lock(&task.process.fds).close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0);
+        drop(closed);
         Ok(0)
     }
 }
