@@ -123,6 +123,11 @@ pub trait FileOps: Send + Sync {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// `fallocate` on a regular file open for writing, its arguments
+    /// checked: `EOPNOTSUPP` for a file system without it.
+    fn fallocate(&self, _mode: i32, _off: u64, _len: u64) -> VfsResult<()> {
+        Err(Errno::EOPNOTSUPP)
+    }
     /// `F_GET_SEALS`: only tmpfs files (memfds among them) have seals.
     fn seals(&self) -> VfsResult<u32> {
         Err(Errno::EINVAL)
@@ -396,6 +401,49 @@ impl OpenFile {
             return None;
         }
         self.ops.host_fd()
+    }
+
+    /// `fallocate`, with the checks of Linux's `vfs_fallocate` in its
+    /// order: `EINVAL` for a bad offset or length, `EOPNOTSUPP` for an
+    /// unknown or ill-formed mode, `EBADF` unless open for writing, then by
+    /// file type `ESPIPE` (pipes), `EISDIR`, `ENODEV` (not a regular file),
+    /// and `EFBIG` past the largest file size.
+    pub fn fallocate(&self, mode: i32, off: i64, len: i64) -> VfsResult<()> {
+        use libc::{
+            FALLOC_FL_COLLAPSE_RANGE as COLLAPSE, FALLOC_FL_INSERT_RANGE as INSERT,
+            FALLOC_FL_KEEP_SIZE as KEEP_SIZE, FALLOC_FL_PUNCH_HOLE as PUNCH,
+            FALLOC_FL_UNSHARE_RANGE as UNSHARE, FALLOC_FL_ZERO_RANGE as ZERO,
+        };
+        /// FALLOC_FL_WRITE_ZEROES (Linux 6.17), not in libc yet.
+        const WRITE_ZEROES: i32 = 0x80;
+        const MODE_MASK: i32 = PUNCH | COLLAPSE | ZERO | INSERT | UNSHARE | WRITE_ZEROES;
+        self.not_path()?;
+        if off < 0 || len <= 0 {
+            return Err(Errno::EINVAL);
+        }
+        if mode & !(MODE_MASK | KEEP_SIZE) != 0 {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let well_formed = match mode & MODE_MASK {
+            0 | UNSHARE | ZERO => true,
+            PUNCH => mode & KEEP_SIZE != 0,
+            COLLAPSE | INSERT | WRITE_ZEROES => mode & KEEP_SIZE == 0,
+            _ => false,
+        };
+        if !well_formed {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        if !self.can_write() {
+            return Err(Errno::EBADF);
+        }
+        match self.ops.stat()?.mode & libc::S_IFMT {
+            libc::S_IFIFO => return Err(Errno::ESPIPE),
+            libc::S_IFDIR => return Err(Errno::EISDIR),
+            libc::S_IFREG => {}
+            _ => return Err(Errno::ENODEV),
+        }
+        off.checked_add(len).ok_or(Errno::EFBIG)?;
+        self.ops.fallocate(mode, off as u64, len as u64)
     }
 
     /// `F_GET_SEALS`: `EINVAL` for files that cannot be sealed.

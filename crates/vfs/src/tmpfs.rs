@@ -736,11 +736,34 @@ impl FileOps for TmpfsFile {
     }
 
     fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
-        generic_seek(pos, off, whence, self.size())
+        match (whence, self.inode.memfd()) {
+            // The memfd knows where its holes are. Its own offset is not
+            // the guest's position (that is `pos`), so moving it is free.
+            (libc::SEEK_DATA | libc::SEEK_HOLE, Some(fd)) => {
+                // SAFETY: lseek has no memory arguments; the memfd is ours.
+                let r = unsafe { libc::lseek(fd.as_raw_fd(), off, whence) };
+                *pos = u64::try_from(r).map_err(|_| host_errno())?;
+                Ok(*pos)
+            }
+            _ => generic_seek(pos, off, whence, self.size()),
+        }
     }
 
     fn stat(&self) -> VfsResult<Stat> {
         Ok(self.inode.stat())
+    }
+
+    /// The memfd does it, with tmpfs's rules (`EOPNOTSUPP` for the modes
+    /// shmem lacks, `EPERM` for seals) and block accounting.
+    fn fallocate(&self, mode: i32, off: u64, len: u64) -> VfsResult<()> {
+        let fd = self.inode.memfd_or_create()?;
+        let (off, len) = (off as i64, len as i64);
+        // SAFETY: fallocate has no memory arguments; the memfd is ours.
+        if unsafe { libc::fallocate(fd.as_raw_fd(), mode, off, len) } < 0 {
+            return Err(host_errno());
+        }
+        self.inode.touch(true);
+        Ok(())
     }
 
     fn truncate(&self, len: u64) -> VfsResult<()> {

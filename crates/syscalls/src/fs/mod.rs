@@ -11,6 +11,7 @@ mod memfd;
 mod open;
 mod pipe;
 mod rw;
+mod space;
 mod stat;
 mod statfs;
 mod sync;
