@@ -133,6 +133,8 @@ differential!(sig_timer);
 differential!(memfd);
 differential!(flock);
 differential!(fcntl_lock);
+differential!(sendfile);
+differential!(splice);
 
 /// fallocate and SEEK_DATA/SEEK_HOLE on tmpfs, and SEEK_DATA/SEEK_HOLE
 /// on a sparse host file made here (data, a hole, data, a hole, a byte).

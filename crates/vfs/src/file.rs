@@ -128,6 +128,11 @@ pub trait FileOps: Send + Sync {
     fn fallocate(&self, _mode: i32, _off: u64, _len: u64) -> VfsResult<()> {
         Err(Errno::EOPNOTSUPP)
     }
+    /// Whether `sendfile` and `splice` may read it (Linux's
+    /// `splice_read`): files with positions, but for directories.
+    fn splice_read(&self) -> bool {
+        self.seekable() && !self.is_dir()
+    }
     /// `F_GET_SEALS`: only tmpfs files (memfds among them) have seals.
     fn seals(&self) -> VfsResult<u32> {
         Err(Errno::EINVAL)
@@ -401,6 +406,37 @@ impl OpenFile {
             return None;
         }
         self.ops.host_fd()
+    }
+
+    /// Open for reading (Linux's `FMODE_READ`; not for `O_PATH` files).
+    pub fn is_readable(&self) -> bool {
+        self.can_read()
+    }
+
+    /// Open for writing (Linux's `FMODE_WRITE`; not for `O_PATH` files).
+    pub fn is_writable(&self) -> bool {
+        self.can_write()
+    }
+
+    /// Whether it has a position (`pread`/`pwrite` work; Linux's
+    /// `FMODE_PREAD`/`FMODE_PWRITE`).
+    pub fn is_seekable(&self) -> bool {
+        self.ops.seekable()
+    }
+
+    /// Whether `sendfile` and `splice` may read from it.
+    pub fn can_splice_read(&self) -> bool {
+        !self.is_path_only() && self.ops.splice_read()
+    }
+
+    /// The position (0 for streams).
+    pub fn position(&self) -> u64 {
+        *lock(&self.pos)
+    }
+
+    /// Sets the position (of a file that has one), as a splice moves it.
+    pub fn set_position(&self, pos: u64) {
+        *lock(&self.pos) = pos;
     }
 
     /// `fallocate`, with the checks of Linux's `vfs_fallocate` in its

@@ -12,6 +12,7 @@ mod open;
 mod pipe;
 mod rw;
 mod space;
+mod splice;
 mod stat;
 mod statfs;
 mod sync;
