@@ -135,6 +135,7 @@ differential!(flock);
 differential!(fcntl_lock);
 differential!(sendfile);
 differential!(splice);
+differential!(tmpfile);
 
 /// fallocate and SEEK_DATA/SEEK_HOLE on tmpfs, and SEEK_DATA/SEEK_HOLE
 /// on a sparse host file made here (data, a hole, data, a hole, a byte).

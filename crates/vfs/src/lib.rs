@@ -26,6 +26,7 @@ mod pipe;
 mod proc;
 mod stat;
 mod statfs;
+mod tmpfile;
 mod tmpfs;
 mod vfs;
 mod xattr;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::cred::{self, Cred, Owner, MAY_EXEC, MAY_WRITE};
@@ -66,6 +66,9 @@ pub(crate) struct Inode {
     dev: u64,
     meta: Mutex<Meta>,
     data: Data,
+    /// An `O_TMPFILE` file (without `O_EXCL`) that may still get its first
+    /// name (Linux's `I_LINKABLE`).
+    linkable: AtomicBool,
 }
 
 /// What `Tmpfs::create` makes.
@@ -163,6 +166,11 @@ impl Inode {
                 _ => (0, 0, PAGE_BLKSIZE),
             },
         }
+    }
+
+    /// The inode number.
+    pub fn ino(&self) -> u64 {
+        self.ino
     }
 
     pub fn stat(&self) -> Stat {
@@ -357,6 +365,7 @@ impl Tmpfs {
                 parent: Weak::new(),
                 name: Vec::new(),
             })),
+            linkable: AtomicBool::new(false),
         });
         Tmpfs {
             dev,
@@ -461,12 +470,37 @@ impl Tmpfs {
                 btime: now,
             }),
             data,
+            linkable: AtomicBool::new(false),
         });
         lock(d).insert(name, inode.clone());
         if inode.is_dir() {
             add_nlink(dir, 1);
         }
         dir.touch(true);
+        Ok(inode)
+    }
+
+    /// `O_TMPFILE`: a regular file with no name in `dir`'s file system,
+    /// which `link` may name once if `linkable` (no `O_EXCL`). `mode` is
+    /// the permission bits, umask applied; `EACCES` unless the caller may
+    /// write and search `dir`.
+    pub fn create_tmpfile(
+        &self,
+        dir: &Inode,
+        mode: u32,
+        linkable: bool,
+        cred: &Cred,
+    ) -> VfsResult<Arc<Inode>> {
+        cred::check(cred, dir.owner(), MAY_WRITE | MAY_EXEC)?;
+        let parent = dir.owner();
+        let gid = if parent.mode & libc::S_ISGID != 0 {
+            parent.gid
+        } else {
+            cred.gid
+        };
+        let inode = self.create_unnamed(mode, cred, None);
+        lock(&inode.meta).gid = gid;
+        inode.linkable.store(linkable, Ordering::Relaxed);
         Ok(inode)
     }
 
@@ -492,6 +526,7 @@ impl Tmpfs {
                 btime: now,
             }),
             data: Data::File(data),
+            linkable: AtomicBool::new(false),
         })
     }
 
@@ -512,7 +547,9 @@ impl Tmpfs {
         if target.is_dir() {
             return Err(Errno::EPERM);
         }
-        if target.is_unlinked() {
+        // A file with no name left stays so, but for an O_TMPFILE file's
+        // first name.
+        if target.is_unlinked() && !target.linkable.swap(false, Ordering::Relaxed) {
             return Err(Errno::ENOENT);
         }
         lock(d).insert(name, target.clone());

@@ -185,14 +185,14 @@ impl Vfs {
         mode: u32,
         cred: &Cred,
     ) -> VfsResult<Arc<OpenFile>> {
-        if flags & libc::O_TMPFILE == libc::O_TMPFILE {
-            return Err(Errno::EOPNOTSUPP);
-        }
         let flags = if flags & libc::O_PATH != 0 {
             flags & (libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_PATH | libc::O_CLOEXEC)
         } else {
             flags
         };
+        if crate::tmpfile::is_tmpfile(flags) {
+            return self.open_tmpfile(ctx, base, path, flags, mode, cred);
+        }
         if flags & libc::O_CREAT != 0 && flags & libc::O_DIRECTORY != 0 {
             return Err(Errno::EINVAL);
         }

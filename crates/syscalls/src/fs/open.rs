@@ -5,7 +5,7 @@ use crate::prelude::*;
 
 /// What open, openat and creat lack.
 const OPEN_NOTE: &str =
-    "O_TMPFILE is refused; files outside /tmp, /dev/shm and the kernel's /dev are read-only (EROFS)";
+    "files outside /tmp, /dev/shm and the kernel's /dev are read-only (EROFS, O_TMPFILE too)";
 
 /// Opens `path` relative to `dirfd` and installs it as the lowest free fd.
 fn do_open(task: &mut Task, dirfd: Fd, path: UserAddr, flags: i32, mode: u32) -> SysResult {
