@@ -136,6 +136,7 @@ differential!(fcntl_lock);
 differential!(sendfile);
 differential!(splice);
 differential!(tmpfile);
+differential!(rename2);
 
 /// fallocate and SEEK_DATA/SEEK_HOLE on tmpfs, and SEEK_DATA/SEEK_HOLE
 /// on a sparse host file made here (data, a hole, data, a hole, a byte).

@@ -44,6 +44,7 @@ pub use fs_context::{FsContext, FsView};
 pub use host::host_stdio;
 pub use locks::{LockKind, LockOwner, RecordLock, OFFSET_MAX};
 pub use memfd::{check_memfd_flags, MFD_CLOEXEC, MFD_NAME_MAX_LEN};
+pub use namespace::check_rename_flags;
 pub use pipe::{new_pipe, pipe_of, Pipe, PipeEnd, PIPE_BUF, PIPE_DEF_SIZE, PIPE_MAX_SIZE};
 pub use proc::{ProcFd, ProcInfo, ProcSource, PROC_SUPER_MAGIC};
 pub use stat::{dtype_of_mode, Stat, Timespec};

@@ -207,8 +207,9 @@ impl Vfs {
         self.rename_flags(ctx, old_base, old, new_base, new, 0, cred)
     }
 
-    /// `renameat2`: `flags` 0 or `RENAME_NOREPLACE`; `RENAME_EXCHANGE`
-    /// and `RENAME_WHITEOUT` are not supported (`EINVAL`).
+    /// `renameat2`: `flags` may hold `RENAME_NOREPLACE`, `RENAME_EXCHANGE`
+    /// (not with the others) and `RENAME_WHITEOUT` (see
+    /// [`check_rename_flags`]).
     #[allow(clippy::too_many_arguments)]
     pub fn rename_flags(
         &self,
@@ -220,12 +221,7 @@ impl Vfs {
         flags: u32,
         cred: &Cred,
     ) -> VfsResult<()> {
-        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
-            return Err(Errno::EINVAL);
-        }
-        if flags & (RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
-            return Err(Errno::EINVAL);
-        }
+        check_rename_flags(flags)?;
         let op = self.parent_lookup(ctx, old_base, old, cred)?;
         let np = self.parent_lookup(ctx, new_base, new, cred)?;
         if !Arc::ptr_eq(&op.dir.mount, &np.dir.mount) {
@@ -235,20 +231,36 @@ impl Vfs {
             return Err(Errno::EBUSY);
         };
         let Last::Name(nname) = &np.last else {
-            return Err(Errno::EBUSY);
+            return Err(if flags & RENAME_NOREPLACE != 0 {
+                Errno::EEXIST
+            } else {
+                Errno::EBUSY
+            });
         };
         let odir = self.tmpfs_dir(&op.dir, oname)?;
         let ndir = self.tmpfs_dir(&np.dir, nname)?;
-        let noreplace = flags & RENAME_NOREPLACE != 0;
         op.dir.mount.tmpfs()?.rename(
             odir,
             oname,
             ndir,
             nname,
-            noreplace,
+            flags,
             op.trailing,
             np.trailing,
             cred,
         )
     }
+}
+
+/// `renameat2`'s flags: `EINVAL` for unknown ones and for
+/// `RENAME_EXCHANGE` with `RENAME_NOREPLACE` or `RENAME_WHITEOUT`. Linux
+/// checks them before it looks at the paths.
+pub fn check_rename_flags(flags: u32) -> VfsResult<()> {
+    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & RENAME_EXCHANGE != 0 && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
 }

@@ -58,6 +58,8 @@ enum Data {
     /// The memfd holding the bytes, created on first write.
     File(OnceLock<OwnedFd>),
     Symlink(Vec<u8>),
+    /// A device node: only whiteouts (character device 0:0) so far.
+    Device,
 }
 
 /// A tmpfs inode.
@@ -161,6 +163,7 @@ impl Inode {
                 PAGE_BLKSIZE,
             ),
             Data::Symlink(t) => (t.len() as i64, 0, PAGE_BLKSIZE),
+            Data::Device => (0, 0, PAGE_BLKSIZE),
             Data::File(_) => match self.memfd().map(|fd| fstat(fd.as_fd())) {
                 Some(Ok(st)) => (st.st_size, st.st_blocks, st.st_blksize),
                 _ => (0, 0, PAGE_BLKSIZE),
@@ -216,6 +219,15 @@ impl Inode {
         match &self.data {
             Data::Dir(d) => lock(d).parent.upgrade().unwrap_or_else(|| self.clone()),
             _ => self.clone(),
+        }
+    }
+
+    /// A directory's new place after a rename (nothing for other nodes).
+    fn set_parent(&self, dir: &Arc<Inode>, name: &[u8]) {
+        if let Data::Dir(d) = &self.data {
+            let mut d = lock(d);
+            d.parent = Arc::downgrade(dir);
+            d.name = name.to_vec();
         }
     }
 
@@ -336,6 +348,16 @@ impl Dir {
     }
 }
 
+/// The group of a new node in `dir`: the directory's if it is setgid.
+fn new_gid(dir: &Inode, cred: &Cred) -> u32 {
+    let parent = dir.owner();
+    if parent.mode & libc::S_ISGID != 0 {
+        parent.gid
+    } else {
+        cred.gid
+    }
+}
+
 fn add_nlink(inode: &Inode, delta: i64) {
     let mut m = lock(&inode.meta);
     m.nlink = m.nlink.saturating_add_signed(delta);
@@ -430,16 +452,11 @@ impl Tmpfs {
             return Err(Errno::EEXIST);
         }
         may_create(dir, cred)?;
-        let parent = dir.owner();
         let mut mode = mode & 0o7777;
-        let gid = if parent.mode & libc::S_ISGID != 0 {
-            if matches!(kind, NewNode::Dir) {
-                mode |= libc::S_ISGID;
-            }
-            parent.gid
-        } else {
-            cred.gid
-        };
+        if dir.owner().mode & libc::S_ISGID != 0 && matches!(kind, NewNode::Dir) {
+            mode |= libc::S_ISGID;
+        }
+        let gid = new_gid(dir, cred);
         let (mode, nlink, data) = match kind {
             NewNode::File => (libc::S_IFREG | mode, 1, Data::File(OnceLock::new())),
             NewNode::Symlink(target) => (libc::S_IFLNK | 0o777, 1, Data::Symlink(target.to_vec())),
@@ -455,13 +472,24 @@ impl Tmpfs {
                 })),
             ),
         };
+        let inode = self.new_inode(mode, cred.uid, gid, nlink, data);
+        lock(d).insert(name, inode.clone());
+        if inode.is_dir() {
+            add_nlink(dir, 1);
+        }
+        dir.touch(true);
+        Ok(inode)
+    }
+
+    /// A new inode numbered in this file system, with every time now.
+    fn new_inode(&self, mode: u32, uid: u32, gid: u32, nlink: u64, data: Data) -> Arc<Inode> {
         let now = Timespec::now();
-        let inode = Arc::new(Inode {
+        Arc::new(Inode {
             ino: self.next_ino.fetch_add(1, Ordering::Relaxed),
             dev: self.dev,
             meta: Mutex::new(Meta {
                 mode,
-                uid: cred.uid,
+                uid,
                 gid,
                 nlink,
                 atime: now,
@@ -471,13 +499,7 @@ impl Tmpfs {
             }),
             data,
             linkable: AtomicBool::new(false),
-        });
-        lock(d).insert(name, inode.clone());
-        if inode.is_dir() {
-            add_nlink(dir, 1);
-        }
-        dir.touch(true);
-        Ok(inode)
+        })
     }
 
     /// `O_TMPFILE`: a regular file with no name in `dir`'s file system,
@@ -492,14 +514,9 @@ impl Tmpfs {
         cred: &Cred,
     ) -> VfsResult<Arc<Inode>> {
         cred::check(cred, dir.owner(), MAY_WRITE | MAY_EXEC)?;
-        let parent = dir.owner();
-        let gid = if parent.mode & libc::S_ISGID != 0 {
-            parent.gid
-        } else {
-            cred.gid
-        };
-        let inode = self.create_unnamed(mode, cred, None);
-        lock(&inode.meta).gid = gid;
+        let data = Data::File(OnceLock::new());
+        let mode = libc::S_IFREG | (mode & 0o7777);
+        let inode = self.new_inode(mode, cred.uid, new_gid(dir, cred), 0, data);
         inode.linkable.store(linkable, Ordering::Relaxed);
         Ok(inode)
     }
@@ -507,27 +524,12 @@ impl Tmpfs {
     /// A regular file with no name (`nlink` 0) owned by `cred`: a memfd
     /// (its data, `memfd`, made already) or an `O_TMPFILE` file.
     pub fn create_unnamed(&self, mode: u32, cred: &Cred, memfd: Option<OwnedFd>) -> Arc<Inode> {
-        let now = Timespec::now();
         let data = OnceLock::new();
         if let Some(fd) = memfd {
             let _ = data.set(fd);
         }
-        Arc::new(Inode {
-            ino: self.next_ino.fetch_add(1, Ordering::Relaxed),
-            dev: self.dev,
-            meta: Mutex::new(Meta {
-                mode: libc::S_IFREG | (mode & 0o7777),
-                uid: cred.uid,
-                gid: cred.gid,
-                nlink: 0,
-                atime: now,
-                mtime: now,
-                ctime: now,
-                btime: now,
-            }),
-            data: Data::File(data),
-            linkable: AtomicBool::new(false),
-        })
+        let mode = libc::S_IFREG | (mode & 0o7777);
+        self.new_inode(mode, cred.uid, cred.gid, 0, Data::File(data))
     }
 
     /// A hard link `name` in `dir` to `target`.
@@ -600,8 +602,11 @@ impl Tmpfs {
         Ok(())
     }
 
-    /// `renameat2` with no flags or `RENAME_NOREPLACE`. `old_slash` and
-    /// `new_slash` tell whether the paths ended in `/`.
+    /// `renameat2` with `flags` (`RENAME_NOREPLACE`, `RENAME_EXCHANGE` or
+    /// `RENAME_WHITEOUT`, valid together as the caller checked), with the
+    /// checks of Linux's `do_renameat2`, `vfs_rename` and shmem in their
+    /// order. `old_slash` and `new_slash` tell whether the paths ended in
+    /// `/`.
     #[allow(clippy::too_many_arguments)]
     pub fn rename(
         &self,
@@ -609,21 +614,29 @@ impl Tmpfs {
         oname: &[u8],
         ndir: &Arc<Inode>,
         nname: &[u8],
-        noreplace: bool,
+        flags: u32,
         old_slash: bool,
         new_slash: bool,
         cred: &Cred,
     ) -> VfsResult<()> {
+        let exchange = flags & libc::RENAME_EXCHANGE != 0;
         let _ns = lock(&self.ns);
         let od = odir.dir()?;
         let nd = ndir.dir()?;
         let old = odir.lookup(oname)?;
         let new = ndir.lookup(nname).ok();
-        if noreplace && new.is_some() {
+        if flags & libc::RENAME_NOREPLACE != 0 && new.is_some() {
             return Err(Errno::EEXIST);
         }
+        if exchange {
+            match &new {
+                None => return Err(Errno::ENOENT),
+                Some(n) if !n.is_dir() && new_slash => return Err(Errno::ENOTDIR),
+                Some(_) => {}
+            }
+        }
         let is_dir = old.is_dir();
-        if !is_dir && (old_slash || new_slash) {
+        if !is_dir && (old_slash || (!exchange && new_slash)) {
             return Err(Errno::ENOTDIR);
         }
         if old.is_ancestor_or_self_of(ndir) {
@@ -631,7 +644,11 @@ impl Tmpfs {
         }
         if let Some(n) = &new {
             if n.is_dir() && n.is_ancestor_or_self_of(odir) {
-                return Err(Errno::ENOTEMPTY);
+                return Err(if exchange {
+                    Errno::EINVAL
+                } else {
+                    Errno::ENOTEMPTY
+                });
             }
             if Arc::ptr_eq(n, &old) {
                 return Ok(());
@@ -640,18 +657,38 @@ impl Tmpfs {
         may_delete(odir, &old, is_dir, cred)?;
         match &new {
             None => may_create(ndir, cred)?,
-            Some(n) => may_delete(ndir, n, is_dir, cred)?,
+            Some(n) => may_delete(ndir, n, if exchange { n.is_dir() } else { is_dir }, cred)?,
         }
-        let moves = !Arc::ptr_eq(odir, ndir);
-        if is_dir && moves {
-            cred::check(cred, old.owner(), MAY_WRITE)?;
+        // A directory changing parents gets a new `..`: it must be writable.
+        if !Arc::ptr_eq(odir, ndir) {
+            if is_dir {
+                cred::check(cred, old.owner(), MAY_WRITE)?;
+            }
+            if let Some(n) = new.as_ref().filter(|n| exchange && n.is_dir()) {
+                cred::check(cred, n.owner(), MAY_WRITE)?;
+            }
         }
         if let Some(n) = &new {
+            if exchange {
+                self.exchange(odir, oname, &old, ndir, nname, n);
+                return Ok(());
+            }
             if n.is_dir() && !lock(n.dir()?).entries.is_empty() {
                 return Err(Errno::ENOTEMPTY);
             }
         }
         lock(od).remove(oname);
+        if flags & libc::RENAME_WHITEOUT != 0 {
+            // What overlay file systems read as "deleted here".
+            let whiteout = self.new_inode(
+                libc::S_IFCHR,
+                cred.uid,
+                new_gid(odir, cred),
+                1,
+                Data::Device,
+            );
+            lock(od).insert(oname, whiteout);
+        }
         if let Some(n) = lock(nd).remove(nname) {
             if n.is_dir() {
                 lock(&n.meta).nlink = 0;
@@ -662,12 +699,8 @@ impl Tmpfs {
             n.touch(false);
         }
         lock(nd).insert(nname, old.clone());
-        if let Data::Dir(d) = &old.data {
-            let mut d = lock(d);
-            d.parent = Arc::downgrade(ndir);
-            d.name = nname.to_vec();
-        }
-        if is_dir && moves {
+        old.set_parent(ndir, nname);
+        if is_dir && !Arc::ptr_eq(odir, ndir) {
             add_nlink(odir, -1);
             add_nlink(ndir, 1);
         }
@@ -675,6 +708,41 @@ impl Tmpfs {
         odir.touch(true);
         ndir.touch(true);
         Ok(())
+    }
+
+    /// `RENAME_EXCHANGE` once checked: `oname` in `odir` names `new` and
+    /// `nname` in `ndir` names `old` (Linux's `simple_rename_exchange`).
+    fn exchange(
+        &self,
+        odir: &Arc<Inode>,
+        oname: &[u8],
+        old: &Arc<Inode>,
+        ndir: &Arc<Inode>,
+        nname: &[u8],
+        new: &Arc<Inode>,
+    ) {
+        if let (Ok(od), Ok(nd)) = (odir.dir(), ndir.dir()) {
+            lock(od).remove(oname);
+            lock(nd).remove(nname);
+            lock(od).insert(oname, new.clone());
+            lock(nd).insert(nname, old.clone());
+        }
+        old.set_parent(ndir, nname);
+        new.set_parent(odir, oname);
+        // A directory swapped with a file across directories moves a `..`.
+        if !Arc::ptr_eq(odir, ndir) && old.is_dir() != new.is_dir() {
+            let (from, to) = if old.is_dir() {
+                (odir, ndir)
+            } else {
+                (ndir, odir)
+            };
+            add_nlink(from, -1);
+            add_nlink(to, 1);
+        }
+        old.touch(false);
+        new.touch(false);
+        odir.touch(true);
+        ndir.touch(true);
     }
 }
 
@@ -695,6 +763,8 @@ pub(crate) fn open(inode: &Arc<Inode>, trunc: bool) -> VfsResult<Arc<dyn FileOps
             Ok(Arc::new(f))
         }
         Data::Symlink(_) => Err(Errno::ELOOP),
+        // No driver behind device 0:0 (a whiteout).
+        Data::Device => Err(Errno::ENXIO),
     }
 }
 
