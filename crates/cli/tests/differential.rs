@@ -137,6 +137,7 @@ differential!(sendfile);
 differential!(splice);
 differential!(tmpfile);
 differential!(rename2);
+differential!(xattrs);
 
 /// fallocate and SEEK_DATA/SEEK_HOLE on tmpfs, and SEEK_DATA/SEEK_HOLE
 /// on a sparse host file made here (data, a hole, data, a hole, a byte).

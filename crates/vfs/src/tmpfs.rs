@@ -71,6 +71,8 @@ pub(crate) struct Inode {
     /// An `O_TMPFILE` file (without `O_EXCL`) that may still get its first
     /// name (Linux's `I_LINKABLE`).
     linkable: AtomicBool,
+    /// Extended attributes (`user.*`, `trusted.*`, `security.*`) by name.
+    xattrs: Mutex<BTreeMap<Vec<u8>, Vec<u8>>>,
 }
 
 /// What `Tmpfs::create` makes.
@@ -220,6 +222,54 @@ impl Inode {
             Data::Dir(d) => lock(d).parent.upgrade().unwrap_or_else(|| self.clone()),
             _ => self.clone(),
         }
+    }
+
+    /// The value of extended attribute `name`, if set.
+    pub fn xattr(&self, name: &[u8]) -> Option<Vec<u8>> {
+        lock(&self.xattrs).get(name).cloned()
+    }
+
+    /// Sets extended attribute `name`: `EEXIST` if it exists and `create`,
+    /// `ENODATA` if it does not and `replace`.
+    pub fn set_xattr(
+        &self,
+        name: &[u8],
+        value: &[u8],
+        create: bool,
+        replace: bool,
+    ) -> VfsResult<()> {
+        let mut x = lock(&self.xattrs);
+        match (x.contains_key(name), create, replace) {
+            (true, true, _) => return Err(Errno::EEXIST),
+            (false, _, true) => return Err(Errno::ENODATA),
+            _ => {}
+        }
+        x.insert(name.to_vec(), value.to_vec());
+        drop(x);
+        self.touch(false);
+        Ok(())
+    }
+
+    /// Removes extended attribute `name`: `ENODATA` if it is not set.
+    pub fn remove_xattr(&self, name: &[u8]) -> VfsResult<()> {
+        lock(&self.xattrs).remove(name).ok_or(Errno::ENODATA)?;
+        self.touch(false);
+        Ok(())
+    }
+
+    /// The names of the extended attributes, each followed by a NUL, in
+    /// the order Linux's tmpfs lists them (descending); `trusted.*` ones
+    /// only if `trusted`.
+    pub fn xattr_names(&self, trusted: bool) -> Vec<u8> {
+        let x = lock(&self.xattrs);
+        let mut out = Vec::new();
+        for name in x.keys().rev() {
+            if trusted || !name.starts_with(b"trusted.") {
+                out.extend_from_slice(name);
+                out.push(0);
+            }
+        }
+        out
     }
 
     /// A directory's new place after a rename (nothing for other nodes).
@@ -388,6 +438,7 @@ impl Tmpfs {
                 name: Vec::new(),
             })),
             linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(BTreeMap::new()),
         });
         Tmpfs {
             dev,
@@ -499,6 +550,7 @@ impl Tmpfs {
             }),
             data,
             linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(BTreeMap::new()),
         })
     }
 
