@@ -97,6 +97,12 @@ static void errors(void) {
     int p = open(path, O_PATH);
     SHOW(setlk(p, F_SETLK, F_RDLCK, SEEK_SET, 0, 0));
     getlk(p, F_GETLK, F_RDLCK, 0, 0);
+    SHOW(fcntl(p, F_SETLK, BAD_PTR));
+    /* O_PATH files take only F_DUPFD*, F_GETFD, F_SETFD and F_GETFL. */
+    SHOW(fcntl(p, F_SETFL, O_NONBLOCK));
+    SHOW(fcntl(p, F_GETFL) & O_NONBLOCK);
+    SHOW(fcntl(p, F_SETFD, FD_CLOEXEC));
+    SHOW(fcntl(p, F_GETFD));
     close(p);
     close(ro);
     close(wo);

@@ -55,14 +55,19 @@ const SETFL_MASK: i32 = libc::O_APPEND
 syscall! {
     Partial("leases, signal-driven I/O owners (F_SETOWN, F_SETSIG) and notifications give EINVAL")
     => fn fcntl(task, fd: Fd, cmd: i32, arg: u64) -> SysResult {
-        if super::lock::is_lock_cmd(cmd) {
-            // Without the table locked: F_SETLKW blocks.
-            let file = lock(&task.process.fds).get(fd.0)?;
-            return super::lock::fcntl_lock(task, &file, cmd, UserAddr(arg));
-        }
         let limit = nofile(task);
         let mut fds = lock(&task.process.fds);
         let file = fds.get(fd.0)?;
+        // Linux's check_fcntl_cmd: what an O_PATH file takes.
+        let path_ok = [libc::F_DUPFD, libc::F_DUPFD_CLOEXEC, libc::F_GETFD, libc::F_SETFD, libc::F_GETFL];
+        if file.status_flags() & libc::O_PATH != 0 && !path_ok.contains(&cmd) {
+            return Err(Errno::EBADF);
+        }
+        if super::lock::is_lock_cmd(cmd) {
+            // Without the table locked: F_SETLKW blocks.
+            drop(fds);
+            return super::lock::fcntl_lock(task, &file, cmd, UserAddr(arg));
+        }
         match cmd {
             libc::F_DUPFD | libc::F_DUPFD_CLOEXEC => {
                 let min = arg as u32 as i32;
