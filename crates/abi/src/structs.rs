@@ -40,7 +40,22 @@ pub struct Iovec {
     pub len: u64,
 }
 
+/// `struct flock` (the same as `struct flock64` on x86_64), with its
+/// padding spelled out.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flock {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub pad: u32,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+    pub pad2: u32,
+}
+
 crate::plain::plain!(
+    Flock,
     Timeval,
     Timespec,
     Rlimit64,

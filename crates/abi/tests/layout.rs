@@ -117,3 +117,15 @@ fn signal_structs_match_c() {
     assert_eq!(c.si_signo, libc::SIGCHLD);
     assert_eq!(c.si_code, CLD_EXITED);
 }
+
+#[test]
+fn flock_matches_c() {
+    assert_eq!(size_of::<Flock>(), size_of::<libc::flock>());
+    assert_eq!(
+        offset_of!(Flock, l_whence),
+        offset_of!(libc::flock, l_whence)
+    );
+    assert_eq!(offset_of!(Flock, l_start), offset_of!(libc::flock, l_start));
+    assert_eq!(offset_of!(Flock, l_len), offset_of!(libc::flock, l_len));
+    assert_eq!(offset_of!(Flock, l_pid), offset_of!(libc::flock, l_pid));
+}

@@ -176,3 +176,38 @@ fn overlay_changes_look_native() {
         );
     }
 }
+
+// File syscalls: memfds and seals, locks.
+differential!(memfd);
+differential!(flock);
+differential!(fcntl_lock);
+differential!(sendfile);
+differential!(splice);
+differential!(tmpfile);
+differential!(rename2);
+differential!(xattrs);
+
+/// fallocate and SEEK_DATA/SEEK_HOLE on tmpfs, and SEEK_DATA/SEEK_HOLE
+/// on a sparse host file made here (data, a hole, data, a hole, a byte).
+#[test]
+fn fallocate_and_sparse_files() {
+    use std::io::{Seek, SeekFrom, Write};
+    for link in [
+        Link::Dynamic,
+        Link::Static,
+        Link::StaticPie,
+        Link::Musl,
+        Link::MuslStatic,
+    ] {
+        let scratch = common::Scratch::new(&format!("sparse-{link:?}"));
+        let path = scratch.path("sparse.bin");
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(&[b'x'; 5000]).unwrap();
+        f.seek(SeekFrom::Start(1 << 20)).unwrap();
+        f.write_all(&[b'y'; 10]).unwrap();
+        f.seek(SeekFrom::Start(3 << 20)).unwrap();
+        f.write_all(b"z").unwrap();
+        drop(f);
+        diff_c("fallocate", link, &[path.to_str().unwrap()]);
+    }
+}

@@ -83,13 +83,15 @@ pub struct ProcessInit {
 
 impl Process {
     pub fn new(init: ProcessInit) -> Process {
+        let mut fds = init.fds;
+        fds.set_lock_owner(init.pid);
         Process {
             pid: init.pid,
             ppid: AtomicI32::new(init.ppid),
             pgid: AtomicI32::new(init.pgid),
             sid: AtomicI32::new(init.sid),
             creds: Mutex::new(init.creds),
-            fds: Mutex::new(init.fds),
+            fds: Mutex::new(fds),
             fs: Mutex::new(init.fs),
             mm: Mutex::new(init.mm),
             rlimits: Mutex::new(init.rlimits),

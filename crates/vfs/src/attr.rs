@@ -66,8 +66,7 @@ fn chmod_loc(loc: &Location, mode: u32, cred: &Cred) -> VfsResult<()> {
     if !cred.is_root() && !cred.in_group(owner.gid) {
         mode &= !libc::S_ISGID;
     }
-    changeable(loc)?.set_mode(mode);
-    Ok(())
+    changeable(loc)?.set_mode(mode)
 }
 
 fn chown_loc(loc: &Location, uid: Option<u32>, gid: Option<u32>, cred: &Cred) -> VfsResult<()> {

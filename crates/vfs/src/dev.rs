@@ -126,6 +126,11 @@ impl FileOps for DevFile {
         true
     }
 
+    /// Linux's `/dev/null` has no `splice_read`; the others do.
+    fn splice_read(&self) -> bool {
+        self.kind != DevKind::Null
+    }
+
     fn read(&self, buf: &mut [u8], _pos: &mut u64) -> VfsResult<usize> {
         self.pread(buf, 0)
     }

@@ -12,10 +12,32 @@ struct Slot {
 }
 
 /// The fds of a process: each a shared open file description plus the
-/// per-fd close-on-exec flag. `Clone` gives `fork`'s copy.
-#[derive(Clone, Default)]
+/// per-fd close-on-exec flag. `Clone` gives `fork`'s copy, which belongs
+/// to no process until `set_lock_owner`.
+#[derive(Default)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// The process whose record locks go when it closes an fd of a file
+    /// (Linux's `locks_remove_posix`, with the table as the owner).
+    lock_owner: Option<i32>,
+}
+
+impl Clone for FdTable {
+    fn clone(&self) -> FdTable {
+        FdTable {
+            slots: self.slots.clone(),
+            lock_owner: None,
+        }
+    }
+}
+
+impl Drop for FdTable {
+    /// The process's last fds close (exit): its record locks go.
+    fn drop(&mut self) {
+        for slot in std::mem::take(&mut self.slots).into_iter().flatten() {
+            self.closed(&slot.file);
+        }
+    }
 }
 
 impl std::fmt::Debug for FdTable {
@@ -35,6 +57,19 @@ fn index(fd: i32) -> Option<usize> {
 impl FdTable {
     pub fn new() -> FdTable {
         FdTable::default()
+    }
+
+    /// Makes the table the process `pid`'s: closing one of its fds drops
+    /// that process's record locks on the file.
+    pub fn set_lock_owner(&mut self, pid: i32) {
+        self.lock_owner = Some(pid);
+    }
+
+    /// An fd of `file` was closed.
+    fn closed(&self, file: &OpenFile) {
+        if let Some(pid) = self.lock_owner {
+            file.release_process_locks(pid);
+        }
     }
 
     fn slot(&self, fd: i32) -> VfsResult<&Slot> {
@@ -105,6 +140,9 @@ impl FdTable {
             self.slots.resize(i + 1, None);
         }
         let old = self.slots[i].replace(Slot { file, cloexec });
+        if let Some(o) = &old {
+            self.closed(&o.file);
+        }
         Ok(old.map(|s| s.file))
     }
 
@@ -115,6 +153,7 @@ impl FdTable {
             .and_then(Option::take)
             .ok_or(Errno::EBADF)?;
         self.trim();
+        self.closed(&slot.file);
         Ok(slot.file)
     }
 
@@ -134,33 +173,45 @@ impl FdTable {
 
     /// `close_range(first, last, flags)`: closes (or, with
     /// `cloexec_only`, marks close-on-exec) every open fd in
-    /// `first..=last`.
-    pub fn close_range(&mut self, first: u32, last: u32, cloexec_only: bool) {
+    /// `first..=last`. The closed files are returned, for the caller to
+    /// drop once the table is unlocked.
+    pub fn close_range(&mut self, first: u32, last: u32, cloexec_only: bool) -> Vec<Arc<OpenFile>> {
         let first = first as usize;
         let end = (last as usize).saturating_add(1).min(self.slots.len());
         if first >= end {
-            return;
+            return Vec::new();
         }
+        let mut closed = Vec::new();
         for slot in &mut self.slots[first..end] {
             if cloexec_only {
                 if let Some(s) = slot {
                     s.cloexec = true;
                 }
-            } else {
-                *slot = None;
+            } else if let Some(s) = slot.take() {
+                closed.push(s.file);
             }
         }
         self.trim();
+        for f in &closed {
+            self.closed(f);
+        }
+        closed
     }
 
-    /// At `execve`: closes every close-on-exec fd.
-    pub fn close_on_exec(&mut self) {
+    /// At `execve`: closes every close-on-exec fd. The closed files are
+    /// returned, for the caller to drop once the table is unlocked.
+    pub fn close_on_exec(&mut self) -> Vec<Arc<OpenFile>> {
+        let mut closed = Vec::new();
         for slot in &mut self.slots {
             if slot.as_ref().is_some_and(|s| s.cloexec) {
-                *slot = None;
+                closed.extend(slot.take().map(|s| s.file));
             }
         }
         self.trim();
+        for f in &closed {
+            self.closed(f);
+        }
+        closed
     }
 
     /// The open fds, ascending.

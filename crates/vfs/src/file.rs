@@ -3,8 +3,9 @@
 
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::locks::{self, FileKey, FileLocks, LockKind, LockOwner, RecordLock};
 use crate::mount::Location;
 use crate::stat::Stat;
 use crate::statfs::{StatFs, ANON_INODE_FS_MAGIC};
@@ -122,6 +123,24 @@ pub trait FileOps: Send + Sync {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// `fallocate` on a regular file open for writing, its arguments
+    /// checked: `EOPNOTSUPP` for a file system without it.
+    fn fallocate(&self, _mode: i32, _off: u64, _len: u64) -> VfsResult<()> {
+        Err(Errno::EOPNOTSUPP)
+    }
+    /// Whether `sendfile` and `splice` may read it (Linux's
+    /// `splice_read`): files with positions, but for directories.
+    fn splice_read(&self) -> bool {
+        self.seekable() && !self.is_dir()
+    }
+    /// `F_GET_SEALS`: only tmpfs files (memfds among them) have seals.
+    fn seals(&self) -> VfsResult<u32> {
+        Err(Errno::EINVAL)
+    }
+    /// `F_ADD_SEALS`, the open file's access already checked.
+    fn add_seals(&self, _seals: u32) -> VfsResult<()> {
+        Err(Errno::EINVAL)
+    }
 }
 
 /// The status flags `F_SETFL` may change.
@@ -145,6 +164,29 @@ pub struct OpenFile {
     /// Where it is in the mount tree, for `*at` lookups, `fchdir` and
     /// `stat`'s mount id. `None` for pipes, sockets and host stdio.
     pub(crate) loc: Option<Location>,
+    /// The file's locks, once this open file has locked or tested.
+    locks: OnceLock<Arc<FileLocks>>,
+}
+
+/// What a `struct flock` asks for (`F_SETLK`, `F_GETLK` and the `F_OFD_*`
+/// commands), as the guest gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockRequest {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+}
+
+/// `F_RDLCK`, `F_WRLCK` or `F_UNLCK` (`None`); `EINVAL` for others.
+fn lock_kind(l_type: i16) -> VfsResult<Option<LockKind>> {
+    match i32::from(l_type) {
+        libc::F_RDLCK => Ok(Some(LockKind::Read)),
+        libc::F_WRLCK => Ok(Some(LockKind::Write)),
+        libc::F_UNLCK => Ok(None),
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 impl std::fmt::Debug for OpenFile {
@@ -178,6 +220,7 @@ impl OpenFile {
             pos: Mutex::new(0),
             path,
             loc,
+            locks: OnceLock::new(),
         })
     }
 
@@ -366,6 +409,205 @@ impl OpenFile {
         self.ops.host_fd()
     }
 
+    /// Open for reading (Linux's `FMODE_READ`; not for `O_PATH` files).
+    pub fn is_readable(&self) -> bool {
+        self.can_read()
+    }
+
+    /// Open for writing (Linux's `FMODE_WRITE`; not for `O_PATH` files).
+    pub fn is_writable(&self) -> bool {
+        self.can_write()
+    }
+
+    /// Whether it has a position (`pread`/`pwrite` work; Linux's
+    /// `FMODE_PREAD`/`FMODE_PWRITE`).
+    pub fn is_seekable(&self) -> bool {
+        self.ops.seekable()
+    }
+
+    /// Whether `sendfile` and `splice` may read from it.
+    pub fn can_splice_read(&self) -> bool {
+        !self.is_path_only() && self.ops.splice_read()
+    }
+
+    /// The position (0 for streams).
+    pub fn position(&self) -> u64 {
+        *lock(&self.pos)
+    }
+
+    /// Sets the position (of a file that has one), as a splice moves it.
+    pub fn set_position(&self, pos: u64) {
+        *lock(&self.pos) = pos;
+    }
+
+    /// `fallocate`, with the checks of Linux's `vfs_fallocate` in its
+    /// order: `EINVAL` for a bad offset or length, `EOPNOTSUPP` for an
+    /// unknown or ill-formed mode, `EBADF` unless open for writing, then by
+    /// file type `ESPIPE` (pipes), `EISDIR`, `ENODEV` (not a regular file),
+    /// and `EFBIG` past the largest file size.
+    pub fn fallocate(&self, mode: i32, off: i64, len: i64) -> VfsResult<()> {
+        use libc::{
+            FALLOC_FL_COLLAPSE_RANGE as COLLAPSE, FALLOC_FL_INSERT_RANGE as INSERT,
+            FALLOC_FL_KEEP_SIZE as KEEP_SIZE, FALLOC_FL_PUNCH_HOLE as PUNCH,
+            FALLOC_FL_UNSHARE_RANGE as UNSHARE, FALLOC_FL_ZERO_RANGE as ZERO,
+        };
+        /// FALLOC_FL_WRITE_ZEROES (Linux 6.17), not in libc yet.
+        const WRITE_ZEROES: i32 = 0x80;
+        const MODE_MASK: i32 = PUNCH | COLLAPSE | ZERO | INSERT | UNSHARE | WRITE_ZEROES;
+        self.not_path()?;
+        if off < 0 || len <= 0 {
+            return Err(Errno::EINVAL);
+        }
+        if mode & !(MODE_MASK | KEEP_SIZE) != 0 {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let well_formed = match mode & MODE_MASK {
+            0 | UNSHARE | ZERO => true,
+            PUNCH => mode & KEEP_SIZE != 0,
+            COLLAPSE | INSERT | WRITE_ZEROES => mode & KEEP_SIZE == 0,
+            _ => false,
+        };
+        if !well_formed {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        if !self.can_write() {
+            return Err(Errno::EBADF);
+        }
+        match self.ops.stat()?.mode & libc::S_IFMT {
+            libc::S_IFIFO => return Err(Errno::ESPIPE),
+            libc::S_IFDIR => return Err(Errno::EISDIR),
+            libc::S_IFREG => {}
+            _ => return Err(Errno::ENODEV),
+        }
+        off.checked_add(len).ok_or(Errno::EFBIG)?;
+        self.ops.fallocate(mode, off as u64, len as u64)
+    }
+
+    /// `F_GET_SEALS`: `EINVAL` for files that cannot be sealed.
+    pub fn seals(&self) -> VfsResult<u32> {
+        self.not_path()?;
+        self.ops.seals()
+    }
+
+    /// `F_ADD_SEALS`: `EPERM` unless open for writing (checked first, as
+    /// Linux does), `EINVAL` for files that cannot be sealed.
+    pub fn add_seals(&self, seals: u32) -> VfsResult<()> {
+        self.not_path()?;
+        if !self.can_write() {
+            return Err(Errno::EPERM);
+        }
+        self.ops.add_seals(seals)
+    }
+
+    /// Which file this is, for locks.
+    fn lock_key(&self) -> VfsResult<FileKey> {
+        let st = self.ops.stat()?;
+        Ok(FileKey {
+            host: self.ops.host_meta_fd().is_some(),
+            dev: st.dev,
+            ino: st.ino,
+        })
+    }
+
+    /// The file's locks (kept, so they outlive no open file using them).
+    fn locks(&self) -> VfsResult<&Arc<FileLocks>> {
+        if let Some(l) = self.locks.get() {
+            return Ok(l);
+        }
+        let l = FileLocks::of(self.lock_key()?);
+        Ok(self.locks.get_or_init(|| l))
+    }
+
+    /// This open file as a lock owner (flock and OFD locks).
+    fn owner_id(&self) -> usize {
+        self as *const OpenFile as usize
+    }
+
+    /// The process `pid` closed an fd of this file: its record locks on
+    /// the file go (Linux's `locks_remove_posix`).
+    pub(crate) fn release_process_locks(&self, pid: i32) {
+        match self.locks.get() {
+            Some(l) => l.release_owner(LockOwner::Process(pid)),
+            None => locks::release_process(|| self.lock_key(), pid),
+        }
+    }
+
+    /// `flock`: `kind` `None` unlocks; `EWOULDBLOCK` when another open
+    /// file's lock is in the way and not `wait`. `EBADF` for a file open
+    /// neither for reading nor for writing (but for unlocking).
+    pub fn flock(&self, kind: Option<LockKind>, wait: bool) -> VfsResult<()> {
+        self.not_path()?;
+        if kind.is_some() && !self.can_read() && !self.can_write() {
+            return Err(Errno::EBADF);
+        }
+        self.locks()?.flock(self.owner_id(), kind, wait)
+    }
+
+    /// The owner and byte range of a record-lock request: the calling
+    /// process `pid`, or this open file for the `F_OFD_*` commands
+    /// (`pid` `None`), whose `l_pid` must be 0.
+    fn record_request(
+        &self,
+        pid: Option<i32>,
+        req: &LockRequest,
+    ) -> VfsResult<(LockOwner, Option<LockKind>, u64, u64)> {
+        self.not_path()?;
+        let pos = *lock(&self.pos);
+        let size = if i32::from(req.l_whence) == libc::SEEK_END {
+            u64::try_from(self.ops.stat()?.size).unwrap_or(0)
+        } else {
+            0
+        };
+        let (start, end) = locks::record_range(req.l_whence, req.l_start, req.l_len, pos, size)?;
+        let kind = lock_kind(req.l_type)?;
+        let owner = match pid {
+            Some(p) => LockOwner::Process(p),
+            None => LockOwner::File(self.owner_id()),
+        };
+        Ok((owner, kind, start, end))
+    }
+
+    /// `F_SETLK`/`F_SETLKW` (`pid` the caller) and `F_OFD_SETLK`/
+    /// `F_OFD_SETLKW` (`pid` `None`): `EBADF` for a read lock on a file
+    /// not open for reading, or a write lock on one not open for writing;
+    /// `EAGAIN` when another owner's lock is in the way and not `wait`.
+    pub fn set_record_lock(
+        &self,
+        pid: Option<i32>,
+        req: &LockRequest,
+        wait: bool,
+    ) -> VfsResult<()> {
+        let (owner, kind, start, end) = self.record_request(pid, req)?;
+        match kind {
+            Some(LockKind::Read) if !self.can_read() => return Err(Errno::EBADF),
+            Some(LockKind::Write) if !self.can_write() => return Err(Errno::EBADF),
+            _ => {}
+        }
+        if pid.is_none() && req.l_pid != 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.locks()?.set(owner, kind, start, end, wait)
+    }
+
+    /// `F_GETLK` (`pid` the caller) and `F_OFD_GETLK` (`pid` `None`): the
+    /// first lock in the way of the request, or `None`. `F_GETLK` must ask
+    /// for a read or write lock; `F_OFD_GETLK` may ask with `F_UNLCK`,
+    /// which finds this open file's own lock.
+    pub fn test_record_lock(
+        &self,
+        pid: Option<i32>,
+        req: &LockRequest,
+    ) -> VfsResult<Option<RecordLock>> {
+        let (owner, kind, start, end) = self.record_request(pid, req)?;
+        if pid.is_some() && kind.is_none() {
+            return Err(Errno::EINVAL);
+        }
+        if pid.is_none() && req.l_pid != 0 {
+            return Err(Errno::EINVAL);
+        }
+        Ok(self.locks()?.test(owner, kind, start, end))
+    }
+
     /// What `F_GETFL` returns: access mode and status flags.
     pub fn status_flags(&self) -> i32 {
         self.flags()
@@ -398,6 +640,15 @@ impl OpenFile {
 
     pub fn is_dir(&self) -> bool {
         self.ops.is_dir()
+    }
+}
+
+impl Drop for OpenFile {
+    /// The last close: the open file's flock and OFD locks go.
+    fn drop(&mut self) {
+        if let Some(l) = self.locks.get() {
+            l.release_file(self.owner_id());
+        }
     }
 }
 

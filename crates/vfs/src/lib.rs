@@ -16,6 +16,8 @@ mod fd_table;
 mod file;
 mod fs_context;
 mod host;
+mod locks;
+mod memfd;
 mod mount;
 mod namespace;
 mod node;
@@ -26,6 +28,7 @@ mod proc;
 mod setup;
 mod stat;
 mod statfs;
+mod tmpfile;
 mod tmpfs;
 mod vfs;
 mod xattr;
@@ -38,9 +41,12 @@ use std::sync::{Mutex, MutexGuard};
 pub use attr::TimeUpdate;
 pub use cred::{Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
 pub use fd_table::FdTable;
-pub use file::{generic_seek, DirEntry, FileOps, OpenFile};
+pub use file::{generic_seek, DirEntry, FileOps, LockRequest, OpenFile};
 pub use fs_context::{FsContext, FsView};
 pub use host::host_stdio;
+pub use locks::{LockKind, LockOwner, RecordLock, OFFSET_MAX};
+pub use memfd::{check_memfd_flags, MFD_CLOEXEC, MFD_NAME_MAX_LEN};
+pub use namespace::check_rename_flags;
 pub use path::{
     RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
     RESOLVE_NO_XDEV,

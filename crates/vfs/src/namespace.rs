@@ -303,8 +303,9 @@ impl Vfs {
         self.rename_flags(ctx, old_base, old, new_base, new, 0, cred)
     }
 
-    /// `renameat2`: `flags` 0 or `RENAME_NOREPLACE`; `RENAME_EXCHANGE`
-    /// and `RENAME_WHITEOUT` are not supported (`EINVAL`).
+    /// `renameat2`: `flags` may hold `RENAME_NOREPLACE`, `RENAME_EXCHANGE`
+    /// (not with the others) and `RENAME_WHITEOUT` (see
+    /// [`check_rename_flags`]).
     #[allow(clippy::too_many_arguments)]
     pub fn rename_flags(
         &self,
@@ -316,12 +317,7 @@ impl Vfs {
         flags: u32,
         cred: &Cred,
     ) -> VfsResult<()> {
-        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
-            return Err(Errno::EINVAL);
-        }
-        if flags & (RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
-            return Err(Errno::EINVAL);
-        }
+        check_rename_flags(flags)?;
         let op = self.parent_lookup(ctx, old_base, old, cred)?;
         let np = self.parent_lookup(ctx, new_base, new, cred)?;
         if !Arc::ptr_eq(&op.dir.mount, &np.dir.mount) {
@@ -331,18 +327,23 @@ impl Vfs {
             return Err(Errno::EBUSY);
         };
         let Last::Name(nname) = &np.last else {
-            return Err(Errno::EBUSY);
+            return Err(if flags & RENAME_NOREPLACE != 0 {
+                Errno::EEXIST
+            } else {
+                Errno::EBUSY
+            });
         };
         let odir = self.tmpfs_dir(&op.dir, oname)?;
         let ndir = self.tmpfs_dir(&np.dir, nname)?;
-        let noreplace = flags & RENAME_NOREPLACE != 0;
         let tmpfs = op.dir.mount.tmpfs()?;
+        let exchange = flags & RENAME_EXCHANGE != 0;
         let hide = match self.in_overlay(&op, &odir, oname)? {
             Some(removal) => {
-                if self.prepare_overlay_rename(&op, oname, &np, nname, noreplace)? {
+                if self.prepare_overlay_rename(&op, oname, &np, nname, flags)? {
                     return Ok(());
                 }
-                removal.hides_lower()
+                // After an exchange the old name still has a node.
+                removal.hides_lower() && !exchange
             }
             None => false,
         };
@@ -352,7 +353,7 @@ impl Vfs {
                 oname,
                 &ndir,
                 nname,
-                noreplace,
+                flags,
                 op.trailing,
                 np.trailing,
                 cred,
@@ -377,29 +378,36 @@ impl Vfs {
     /// What an overlay checks and does before a rename: a lower or merged
     /// directory is not moved (`EXDEV`); a lower file is copied up; a
     /// lower node being replaced is checked as Linux checks the target.
-    /// True if both names are the same node: nothing to do.
+    /// With `RENAME_EXCHANGE` both names move. True if both names are the
+    /// same node: nothing to do.
     fn prepare_overlay_rename(
         &self,
         op: &Parent,
         oname: &[u8],
         np: &Parent,
         nname: &[u8],
-        noreplace: bool,
+        flags: u32,
     ) -> VfsResult<bool> {
         let Some(overlay) = op.dir.mount.overlay() else {
             return Ok(false);
         };
-        let old = self.child(&op.dir, oname)?;
-        let moves_lower_dir = match &old.node {
+        let moves_lower_dir = |n: &Node| match n {
             Node::Host(h) => h.st.st_mode & libc::S_IFMT == libc::S_IFDIR,
             Node::Tmpfs(i) => i.is_merged(),
             _ => false,
         };
-        if moves_lower_dir {
+        let old = self.child(&op.dir, oname)?;
+        if moves_lower_dir(&old.node) {
             return Err(Errno::EXDEV);
         }
-        if let Ok(new) = self.child(&np.dir, nname) {
-            if noreplace {
+        if flags & RENAME_EXCHANGE != 0 {
+            let new = self.child(&np.dir, nname)?;
+            if moves_lower_dir(&new.node) {
+                return Err(Errno::EXDEV);
+            }
+            overlay.copy_up(&new.node, true)?;
+        } else if let Ok(new) = self.child(&np.dir, nname) {
+            if flags & RENAME_NOREPLACE != 0 {
                 return Err(Errno::EEXIST);
             }
             if old.same(&new) {
@@ -469,4 +477,17 @@ fn may_delete(dir: Owner, victim: &Node, want_dir: bool, cred: &Cred) -> VfsResu
         (false, true) => Err(Errno::EISDIR),
         _ => Ok(()),
     }
+}
+
+/// `renameat2`'s flags: `EINVAL` for unknown ones and for
+/// `RENAME_EXCHANGE` with `RENAME_NOREPLACE` or `RENAME_WHITEOUT`. Linux
+/// checks them before it looks at the paths.
+pub fn check_rename_flags(flags: u32) -> VfsResult<()> {
+    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & RENAME_EXCHANGE != 0 && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
 }

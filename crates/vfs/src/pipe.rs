@@ -325,6 +325,90 @@ impl Pipe {
         result.map(|()| 0)
     }
 
+    /// For splicing out of the pipe: waits while it is empty and has
+    /// writers, with the rules of `read` (`EAGAIN` if `nonblock`, `EINTR`
+    /// on a signal). `false` at the end (empty, no writers).
+    pub fn wait_data(&self, nonblock: bool) -> VfsResult<bool> {
+        let mut st = lock(&self.state);
+        let mut waiter = Waiter::new();
+        loop {
+            if !st.bufs.is_empty() {
+                return Ok(true);
+            }
+            if st.writers == 0 {
+                return Ok(false);
+            }
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            let (guard, r) = waiter.wait(&self.readable, st);
+            st = guard;
+            r?;
+        }
+    }
+
+    /// For splicing into the pipe: waits while it is full and has
+    /// readers, with the rules of `write` (`EAGAIN` if `nonblock`, `EINTR`
+    /// on a signal, `EPIPE` without readers). The free room then, in
+    /// bytes (whole pages, as splice fills them).
+    pub fn wait_room(&self, nonblock: bool) -> VfsResult<usize> {
+        let mut st = lock(&self.state);
+        let mut waiter = Waiter::new();
+        loop {
+            if st.readers == 0 {
+                return Err(Errno::EPIPE);
+            }
+            if !st.is_full() {
+                return Ok((st.max_slots - st.bufs.len()) * PAGE_SIZE);
+            }
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            let (guard, r) = waiter.wait(&self.writable, st);
+            st = guard;
+            r?;
+        }
+    }
+
+    /// Copies up to `out.len()` bytes from the front of the pipe, leaving
+    /// them there (`tee`, and `splice` before it knows what was taken).
+    pub fn peek(&self, out: &mut [u8]) -> usize {
+        let st = lock(&self.state);
+        let mut done = 0;
+        for buf in &st.bufs {
+            let n = buf.len().min(out.len() - done);
+            out[done..done + n].copy_from_slice(&buf.data[buf.start..buf.start + n]);
+            done += n;
+            if done == out.len() {
+                break;
+            }
+        }
+        done
+    }
+
+    /// Drops `n` bytes from the front of the pipe (what a splice moved).
+    pub fn consume(&self, mut n: usize) {
+        let mut st = lock(&self.state);
+        let mut freed = false;
+        while n > 0 {
+            let Some(buf) = st.bufs.front_mut() else {
+                break;
+            };
+            let k = buf.len().min(n);
+            buf.start += k;
+            n -= k;
+            if buf.len() == 0 {
+                st.bufs.pop_front();
+                freed = true;
+            }
+        }
+        st.atime = Timespec::now();
+        drop(st);
+        if freed {
+            self.writable.notify_all();
+        }
+    }
+
     /// The attributes `fstat` reports: a FIFO, mode 0600, size 0.
     pub fn stat(&self) -> Stat {
         let st = lock(&self.state);

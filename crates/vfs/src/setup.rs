@@ -101,6 +101,7 @@ impl Vfs {
             root,
             proc: Arc::new(ProcFs::new()),
             next_tmpfs_dev: FIRST_TMPFS_DEV,
+            memfd_mount: crate::memfd::memfd_mount(),
         })
     }
 

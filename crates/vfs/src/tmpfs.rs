@@ -8,14 +8,15 @@
 //! namespace, then a directory, then an inode's metadata.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::cred::{self, Cred, Owner, MAY_EXEC, MAY_WRITE};
 use crate::dev::{DevFile, DevKind};
 use crate::file::{dir_seek, generic_seek, DirEntry, FileOps, OpenFile};
 use crate::host::fstat;
+use crate::memfd::{add_host_seals, host_memfd, host_seals, F_SEAL_EXEC};
 use crate::pipe::{Pipe, PipeEnd};
 use crate::stat::{dtype_of_mode, Stat, Timespec};
 use crate::{host_errno, lock, Errno, VfsResult};
@@ -24,6 +25,8 @@ use crate::{host_errno, lock, Errno, VfsResult};
 const BOGO_DIRENT_SIZE: i64 = 20;
 /// Directory positions 0 and 1 are `.` and `..`; entries' cookies start here.
 const FIRST_COOKIE: u64 = 2;
+/// The block size of tmpfs nodes: a page.
+const PAGE_BLKSIZE: i64 = 4096;
 
 struct Meta {
     mode: u32,
@@ -79,6 +82,11 @@ pub(crate) struct Inode {
     dev: u64,
     meta: Mutex<Meta>,
     data: Data,
+    /// An `O_TMPFILE` file (without `O_EXCL`) that may still get its first
+    /// name (Linux's `I_LINKABLE`).
+    linkable: AtomicBool,
+    /// Extended attributes (`user.*`, `trusted.*`, `security.*`) by name.
+    xattrs: Mutex<BTreeMap<Vec<u8>, Vec<u8>>>,
 }
 
 /// What `Tmpfs::create` makes.
@@ -155,36 +163,44 @@ impl Inode {
         if let Some(fd) = cell.get() {
             return Ok(fd);
         }
-        // SAFETY: the name is a NUL-terminated literal; no other pointers.
-        let raw = unsafe { libc::memfd_create(c"trapline-tmpfs".as_ptr(), libc::MFD_CLOEXEC) };
-        if raw < 0 {
-            return Err(host_errno());
-        }
-        // SAFETY: `raw` was just returned by memfd_create and is ours.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let fd = host_memfd(0)?;
         // A racing creator may have won; then ours is dropped.
         let _ = cell.set(fd);
         cell.get().ok_or(Errno::EIO)
     }
 
     fn size_and_blocks(&self) -> (i64, i64) {
+        let (size, blocks, _) = self.size_blocks_blksize();
+        (size, blocks)
+    }
+
+    /// Size, 512-byte blocks and block size. A file's come from its memfd
+    /// (a huge-page memfd has huge blocks).
+    fn size_blocks_blksize(&self) -> (i64, i64, i64) {
         match &self.data {
             Data::Dir(d) => {
                 let d = lock(d);
-                d.lower_size
-                    .unwrap_or(((d.entries.len() as i64 + 2) * BOGO_DIRENT_SIZE, 0))
+                let (size, blocks) = d
+                    .lower_size
+                    .unwrap_or(((d.entries.len() as i64 + 2) * BOGO_DIRENT_SIZE, 0));
+                (size, blocks, PAGE_BLKSIZE)
             }
-            Data::Symlink(t) => (t.len() as i64, 0),
-            Data::Special { .. } => (0, 0),
+            Data::Symlink(t) => (t.len() as i64, 0, PAGE_BLKSIZE),
+            Data::Special { .. } => (0, 0, PAGE_BLKSIZE),
             Data::File(_) => match self.memfd().map(|fd| fstat(fd.as_fd())) {
-                Some(Ok(st)) => (st.st_size, st.st_blocks),
-                _ => (0, 0),
+                Some(Ok(st)) => (st.st_size, st.st_blocks, st.st_blksize),
+                _ => (0, 0, PAGE_BLKSIZE),
             },
         }
     }
 
+    /// The inode number.
+    pub fn ino(&self) -> u64 {
+        self.ino
+    }
+
     pub fn stat(&self) -> Stat {
-        let (size, blocks) = self.size_and_blocks();
+        let (size, blocks, blksize) = self.size_blocks_blksize();
         let m = lock(&self.meta);
         Stat {
             dev: self.dev,
@@ -198,7 +214,7 @@ impl Inode {
                 _ => 0,
             },
             size,
-            blksize: 4096,
+            blksize,
             blocks,
             atime: m.atime,
             mtime: m.mtime,
@@ -232,6 +248,63 @@ impl Inode {
         }
     }
 
+    /// The value of extended attribute `name`, if set.
+    pub fn xattr(&self, name: &[u8]) -> Option<Vec<u8>> {
+        lock(&self.xattrs).get(name).cloned()
+    }
+
+    /// Sets extended attribute `name`: `EEXIST` if it exists and `create`,
+    /// `ENODATA` if it does not and `replace`.
+    pub fn set_xattr(
+        &self,
+        name: &[u8],
+        value: &[u8],
+        create: bool,
+        replace: bool,
+    ) -> VfsResult<()> {
+        let mut x = lock(&self.xattrs);
+        match (x.contains_key(name), create, replace) {
+            (true, true, _) => return Err(Errno::EEXIST),
+            (false, _, true) => return Err(Errno::ENODATA),
+            _ => {}
+        }
+        x.insert(name.to_vec(), value.to_vec());
+        drop(x);
+        self.touch(false);
+        Ok(())
+    }
+
+    /// Removes extended attribute `name`: `ENODATA` if it is not set.
+    pub fn remove_xattr(&self, name: &[u8]) -> VfsResult<()> {
+        lock(&self.xattrs).remove(name).ok_or(Errno::ENODATA)?;
+        self.touch(false);
+        Ok(())
+    }
+
+    /// The names of the extended attributes, each followed by a NUL, in
+    /// the order Linux's tmpfs lists them (descending); `trusted.*` ones
+    /// only if `trusted`.
+    pub fn xattr_names(&self, trusted: bool) -> Vec<u8> {
+        let x = lock(&self.xattrs);
+        let mut out = Vec::new();
+        for name in x.keys().rev() {
+            if trusted || !name.starts_with(b"trusted.") {
+                out.extend_from_slice(name);
+                out.push(0);
+            }
+        }
+        out
+    }
+
+    /// A directory's new place after a rename (nothing for other nodes).
+    fn set_parent(&self, dir: &Arc<Inode>, name: &[u8]) {
+        if let Data::Dir(d) = &self.data {
+            let mut d = lock(d);
+            d.parent = Arc::downgrade(dir);
+            d.name = name.to_vec();
+        }
+    }
+
     /// Appends the names from the root to this directory.
     pub fn push_components(self: &Arc<Self>, out: &mut Vec<Vec<u8>>) {
         let mut names = Vec::new();
@@ -252,11 +325,19 @@ impl Inode {
         out.extend(names.into_iter().rev());
     }
 
-    /// `chmod`: the permission bits, type kept.
-    pub fn set_mode(&self, mode: u32) {
+    /// `chmod`: the permission bits, type kept. `EPERM` if the file is
+    /// sealed with `F_SEAL_EXEC` and the execute bits would change.
+    pub fn set_mode(&self, mode: u32) -> VfsResult<()> {
+        let exec_sealed = self
+            .memfd()
+            .is_some_and(|fd| host_seals(fd).is_ok_and(|s| s & F_SEAL_EXEC != 0));
         let mut m = lock(&self.meta);
+        if exec_sealed && (m.mode ^ mode) & 0o111 != 0 {
+            return Err(Errno::EPERM);
+        }
         m.mode = (m.mode & libc::S_IFMT) | (mode & 0o7777);
         m.ctime = Timespec::now();
+        Ok(())
     }
 
     /// `chown`: `None` leaves an id as it is.
@@ -354,6 +435,16 @@ impl Dir {
     }
 }
 
+/// The group of a new node in `dir`: the directory's if it is setgid.
+fn new_gid(dir: &Inode, cred: &Cred) -> u32 {
+    let parent = dir.owner();
+    if parent.mode & libc::S_ISGID != 0 {
+        parent.gid
+    } else {
+        cred.gid
+    }
+}
+
 fn add_nlink(inode: &Inode, delta: i64) {
     let mut m = lock(&inode.meta);
     m.nlink = m.nlink.saturating_add_signed(delta);
@@ -377,6 +468,8 @@ impl Tmpfs {
                 btime: now,
             }),
             data: Data::Dir(Mutex::new(Dir::new(Weak::new(), Vec::new()))),
+            linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(BTreeMap::new()),
         });
         Tmpfs {
             dev,
@@ -441,16 +534,11 @@ impl Tmpfs {
             return Err(Errno::EEXIST);
         }
         may_create(dir, cred)?;
-        let parent = dir.owner();
         let mut mode = mode & 0o7777;
-        let gid = if parent.mode & libc::S_ISGID != 0 {
-            if matches!(kind, NewNode::Dir) {
-                mode |= libc::S_ISGID;
-            }
-            parent.gid
-        } else {
-            cred.gid
-        };
+        if dir.owner().mode & libc::S_ISGID != 0 && matches!(kind, NewNode::Dir) {
+            mode |= libc::S_ISGID;
+        }
+        let gid = new_gid(dir, cred);
         let (mode, nlink, data) = match kind {
             NewNode::File => (libc::S_IFREG | mode, 1, Data::File(OnceLock::new())),
             NewNode::Symlink(target) => (libc::S_IFLNK | 0o777, 1, Data::Symlink(target.to_vec())),
@@ -468,13 +556,24 @@ impl Tmpfs {
                 Data::Dir(Mutex::new(Dir::new(Arc::downgrade(dir), name.to_vec()))),
             ),
         };
+        let inode = self.new_inode(mode, cred.uid, gid, nlink, data);
+        lock(d).insert(name, inode.clone());
+        if inode.is_dir() {
+            add_nlink(dir, 1);
+        }
+        dir.touch(true);
+        Ok(inode)
+    }
+
+    /// A new inode numbered in this file system, with every time now.
+    fn new_inode(&self, mode: u32, uid: u32, gid: u32, nlink: u64, data: Data) -> Arc<Inode> {
         let now = Timespec::now();
-        let inode = Arc::new(Inode {
+        Arc::new(Inode {
             ino: self.next_ino.fetch_add(1, Ordering::Relaxed),
             dev: self.dev,
             meta: Mutex::new(Meta {
                 mode,
-                uid: cred.uid,
+                uid,
                 gid,
                 nlink,
                 atime: now,
@@ -483,13 +582,39 @@ impl Tmpfs {
                 btime: now,
             }),
             data,
-        });
-        lock(d).insert(name, inode.clone());
-        if inode.is_dir() {
-            add_nlink(dir, 1);
-        }
-        dir.touch(true);
+            linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// `O_TMPFILE`: a regular file with no name in `dir`'s file system,
+    /// which `link` may name once if `linkable` (no `O_EXCL`). `mode` is
+    /// the permission bits, umask applied; `EACCES` unless the caller may
+    /// write and search `dir`.
+    pub fn create_tmpfile(
+        &self,
+        dir: &Inode,
+        mode: u32,
+        linkable: bool,
+        cred: &Cred,
+    ) -> VfsResult<Arc<Inode>> {
+        cred::check(cred, dir.owner(), MAY_WRITE | MAY_EXEC)?;
+        let data = Data::File(OnceLock::new());
+        let mode = libc::S_IFREG | (mode & 0o7777);
+        let inode = self.new_inode(mode, cred.uid, new_gid(dir, cred), 0, data);
+        inode.linkable.store(linkable, Ordering::Relaxed);
         Ok(inode)
+    }
+
+    /// A regular file with no name (`nlink` 0) owned by `cred`: a memfd
+    /// (its data, `memfd`, made already) or an `O_TMPFILE` file.
+    pub fn create_unnamed(&self, mode: u32, cred: &Cred, memfd: Option<OwnedFd>) -> Arc<Inode> {
+        let data = OnceLock::new();
+        if let Some(fd) = memfd {
+            let _ = data.set(fd);
+        }
+        let mode = libc::S_IFREG | (mode & 0o7777);
+        self.new_inode(mode, cred.uid, cred.gid, 0, Data::File(data))
     }
 
     /// A hard link `name` in `dir` to `target`.
@@ -509,7 +634,9 @@ impl Tmpfs {
         if target.is_dir() {
             return Err(Errno::EPERM);
         }
-        if target.is_unlinked() {
+        // A file with no name left stays so, but for an O_TMPFILE file's
+        // first name.
+        if target.is_unlinked() && !target.linkable.swap(false, Ordering::Relaxed) {
             return Err(Errno::ENOENT);
         }
         lock(d).insert(name, target.clone());
@@ -560,8 +687,11 @@ impl Tmpfs {
         Ok(())
     }
 
-    /// `renameat2` with no flags or `RENAME_NOREPLACE`. `old_slash` and
-    /// `new_slash` tell whether the paths ended in `/`.
+    /// `renameat2` with `flags` (`RENAME_NOREPLACE`, `RENAME_EXCHANGE` or
+    /// `RENAME_WHITEOUT`, valid together as the caller checked), with the
+    /// checks of Linux's `do_renameat2`, `vfs_rename` and shmem in their
+    /// order. `old_slash` and `new_slash` tell whether the paths ended in
+    /// `/`.
     #[allow(clippy::too_many_arguments)]
     pub fn rename(
         &self,
@@ -569,21 +699,29 @@ impl Tmpfs {
         oname: &[u8],
         ndir: &Arc<Inode>,
         nname: &[u8],
-        noreplace: bool,
+        flags: u32,
         old_slash: bool,
         new_slash: bool,
         cred: &Cred,
     ) -> VfsResult<()> {
+        let exchange = flags & libc::RENAME_EXCHANGE != 0;
         let _ns = lock(&self.ns);
         let od = odir.dir()?;
         let nd = ndir.dir()?;
         let old = odir.lookup(oname)?;
         let new = ndir.lookup(nname).ok();
-        if noreplace && new.is_some() {
+        if flags & libc::RENAME_NOREPLACE != 0 && new.is_some() {
             return Err(Errno::EEXIST);
         }
+        if exchange {
+            match &new {
+                None => return Err(Errno::ENOENT),
+                Some(n) if !n.is_dir() && new_slash => return Err(Errno::ENOTDIR),
+                Some(_) => {}
+            }
+        }
         let is_dir = old.is_dir();
-        if !is_dir && (old_slash || new_slash) {
+        if !is_dir && (old_slash || (!exchange && new_slash)) {
             return Err(Errno::ENOTDIR);
         }
         if old.is_ancestor_or_self_of(ndir) {
@@ -591,7 +729,11 @@ impl Tmpfs {
         }
         if let Some(n) = &new {
             if n.is_dir() && n.is_ancestor_or_self_of(odir) {
-                return Err(Errno::ENOTEMPTY);
+                return Err(if exchange {
+                    Errno::EINVAL
+                } else {
+                    Errno::ENOTEMPTY
+                });
             }
             if Arc::ptr_eq(n, &old) {
                 return Ok(());
@@ -600,18 +742,41 @@ impl Tmpfs {
         may_delete(odir, &old, is_dir, cred)?;
         match &new {
             None => may_create(ndir, cred)?,
-            Some(n) => may_delete(ndir, n, is_dir, cred)?,
+            Some(n) => may_delete(ndir, n, if exchange { n.is_dir() } else { is_dir }, cred)?,
         }
-        let moves = !Arc::ptr_eq(odir, ndir);
-        if is_dir && moves {
-            cred::check(cred, old.owner(), MAY_WRITE)?;
+        // A directory changing parents gets a new `..`: it must be writable.
+        if !Arc::ptr_eq(odir, ndir) {
+            if is_dir {
+                cred::check(cred, old.owner(), MAY_WRITE)?;
+            }
+            if let Some(n) = new.as_ref().filter(|n| exchange && n.is_dir()) {
+                cred::check(cred, n.owner(), MAY_WRITE)?;
+            }
         }
         if let Some(n) = &new {
+            if exchange {
+                self.exchange(odir, oname, &old, ndir, nname, n);
+                return Ok(());
+            }
             if n.is_dir() && !lock(n.dir()?).entries.is_empty() {
                 return Err(Errno::ENOTEMPTY);
             }
         }
         lock(od).remove(oname);
+        if flags & libc::RENAME_WHITEOUT != 0 {
+            // What overlay file systems read as "deleted here".
+            let whiteout = self.new_inode(
+                libc::S_IFCHR,
+                cred.uid,
+                new_gid(odir, cred),
+                1,
+                Data::Special {
+                    rdev: 0,
+                    fifo: OnceLock::new(),
+                },
+            );
+            lock(od).insert(oname, whiteout);
+        }
         if let Some(n) = lock(nd).remove(nname) {
             if n.is_dir() {
                 lock(&n.meta).nlink = 0;
@@ -622,12 +787,8 @@ impl Tmpfs {
             n.touch(false);
         }
         lock(nd).insert(nname, old.clone());
-        if let Data::Dir(d) = &old.data {
-            let mut d = lock(d);
-            d.parent = Arc::downgrade(ndir);
-            d.name = nname.to_vec();
-        }
-        if is_dir && moves {
+        old.set_parent(ndir, nname);
+        if is_dir && !Arc::ptr_eq(odir, ndir) {
             add_nlink(odir, -1);
             add_nlink(ndir, 1);
         }
@@ -635,6 +796,41 @@ impl Tmpfs {
         odir.touch(true);
         ndir.touch(true);
         Ok(())
+    }
+
+    /// `RENAME_EXCHANGE` once checked: `oname` in `odir` names `new` and
+    /// `nname` in `ndir` names `old` (Linux's `simple_rename_exchange`).
+    fn exchange(
+        &self,
+        odir: &Arc<Inode>,
+        oname: &[u8],
+        old: &Arc<Inode>,
+        ndir: &Arc<Inode>,
+        nname: &[u8],
+        new: &Arc<Inode>,
+    ) {
+        if let (Ok(od), Ok(nd)) = (odir.dir(), ndir.dir()) {
+            lock(od).remove(oname);
+            lock(nd).remove(nname);
+            lock(od).insert(oname, new.clone());
+            lock(nd).insert(nname, old.clone());
+        }
+        old.set_parent(ndir, nname);
+        new.set_parent(odir, oname);
+        // A directory swapped with a file across directories moves a `..`.
+        if !Arc::ptr_eq(odir, ndir) && old.is_dir() != new.is_dir() {
+            let (from, to) = if old.is_dir() {
+                (odir, ndir)
+            } else {
+                (ndir, odir)
+            };
+            add_nlink(from, -1);
+            add_nlink(to, 1);
+        }
+        old.touch(false);
+        new.touch(false);
+        odir.touch(true);
+        ndir.touch(true);
     }
 }
 
@@ -757,11 +953,34 @@ impl FileOps for TmpfsFile {
     }
 
     fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {
-        generic_seek(pos, off, whence, self.size())
+        match (whence, self.inode.memfd()) {
+            // The memfd knows where its holes are. Its own offset is not
+            // the guest's position (that is `pos`), so moving it is free.
+            (libc::SEEK_DATA | libc::SEEK_HOLE, Some(fd)) => {
+                // SAFETY: lseek has no memory arguments; the memfd is ours.
+                let r = unsafe { libc::lseek(fd.as_raw_fd(), off, whence) };
+                *pos = u64::try_from(r).map_err(|_| host_errno())?;
+                Ok(*pos)
+            }
+            _ => generic_seek(pos, off, whence, self.size()),
+        }
     }
 
     fn stat(&self) -> VfsResult<Stat> {
         Ok(self.inode.stat())
+    }
+
+    /// The memfd does it, with tmpfs's rules (`EOPNOTSUPP` for the modes
+    /// shmem lacks, `EPERM` for seals) and block accounting.
+    fn fallocate(&self, mode: i32, off: u64, len: u64) -> VfsResult<()> {
+        let fd = self.inode.memfd_or_create()?;
+        let (off, len) = (off as i64, len as i64);
+        // SAFETY: fallocate has no memory arguments; the memfd is ours.
+        if unsafe { libc::fallocate(fd.as_raw_fd(), mode, off, len) } < 0 {
+            return Err(host_errno());
+        }
+        self.inode.touch(true);
+        Ok(())
     }
 
     fn truncate(&self, len: u64) -> VfsResult<()> {
@@ -783,6 +1002,14 @@ impl FileOps for TmpfsFile {
 
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         self.inode.memfd_or_create().ok().map(|fd| fd.as_fd())
+    }
+
+    fn seals(&self) -> VfsResult<u32> {
+        host_seals(self.inode.memfd_or_create()?)
+    }
+
+    fn add_seals(&self, seals: u32) -> VfsResult<()> {
+        add_host_seals(self.inode.memfd_or_create()?, seals)
     }
 
     fn fsync(&self) -> VfsResult<()> {
@@ -937,10 +1164,6 @@ pub(crate) struct Listing {
 
 /// What an overlay needs of its upper layer's inodes.
 impl Inode {
-    pub fn ino(&self) -> u64 {
-        self.ino
-    }
-
     /// Whether this directory shows the lower directory at its path
     /// through (it was copied up, not made by `mkdir`).
     pub fn is_merged(&self) -> bool {
@@ -1002,6 +1225,8 @@ impl Tmpfs {
             dev: root.dev,
             meta: Mutex::new(root.meta()),
             data: Data::Dir(Mutex::new(dir)),
+            linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(BTreeMap::new()),
         });
         Tmpfs {
             dev: root.dev,
@@ -1050,6 +1275,8 @@ impl Tmpfs {
             dev: copied.dev,
             meta: Mutex::new(meta),
             data,
+            linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(BTreeMap::new()),
         });
         lock(d).insert(name, inode.clone());
         Ok(inode)

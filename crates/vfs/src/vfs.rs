@@ -7,7 +7,7 @@ use crate::cred::{self, Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::dev::DevFile;
 use crate::file::{FileOps, OpenFile};
 use crate::fs_context::FsContext;
-use crate::mount::{Location, MountTable};
+use crate::mount::{Location, Mount, MountTable};
 use crate::node::{Node, PathOps};
 use crate::path::{Found, Last, Walk, RESOLVE_BENEATH, RESOLVE_IN_ROOT};
 use crate::proc::{ProcFs, ProcSource};
@@ -24,6 +24,8 @@ pub struct Vfs {
     pub(crate) proc: Arc<ProcFs>,
     /// The device number (minor) of the next tmpfs mounted.
     pub(crate) next_tmpfs_dev: u32,
+    /// Where memfds live: a tmpfs no path reaches.
+    pub(crate) memfd_mount: Arc<Mount>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -148,14 +150,14 @@ impl Vfs {
         if resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0 {
             walk.anchor = Some(self.start_for(ctx, base, b".")?);
         }
-        if flags & libc::O_TMPFILE == libc::O_TMPFILE {
-            return Err(Errno::EOPNOTSUPP);
-        }
         let flags = if flags & libc::O_PATH != 0 {
             flags & (libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_PATH | libc::O_CLOEXEC)
         } else {
             flags
         };
+        if crate::tmpfile::is_tmpfile(flags) {
+            return self.open_tmpfile(ctx, base, path, flags, mode, cred);
+        }
         if flags & libc::O_CREAT != 0 && flags & libc::O_DIRECTORY != 0 {
             return Err(Errno::EINVAL);
         }

@@ -2,11 +2,12 @@
 //!
 //! Host nodes show the host's attributes, read-only: reads go to the host
 //! (`lgetxattr`/`llistxattr` on the node's host path, or `fgetxattr` on an
-//! open file's host fd), changes answer `EROFS`. The tmpfs and the kernel's
-//! devices store none yet and answer as Linux 6.1's tmpfs does for a node
-//! without any: its handlers are `trusted.*`, `security.*` and the POSIX
-//! ACLs (`user.*` came in 6.6). Files outside the mount tree (pipes,
-//! sockets) answer as a Linux file system without xattr support.
+//! open file's host fd), changes answer `EROFS`. tmpfs inodes keep
+//! `user.*` (Linux 6.6 and later), `trusted.*` and `security.*`
+//! attributes as Linux's tmpfs does; POSIX ACLs are not stored (a valid
+//! ACL is `EOPNOTSUPP`). The kernel's devices store none (Linux's
+//! devtmpfs would). Files outside the mount tree (pipes, sockets) answer
+//! as a Linux file system without xattr support.
 //!
 //! Names are as the syscall passed them; an empty name or one longer than
 //! `XATTR_NAME_MAX` is `ERANGE` (Linux refuses those when it copies the name
@@ -14,12 +15,14 @@
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::Arc;
 
 use crate::cred::{self, Cred, Owner, MAY_READ, MAY_WRITE};
 use crate::file::OpenFile;
 use crate::fs_context::FsContext;
 use crate::mount::Location;
 use crate::node::Node;
+use crate::tmpfs::Inode;
 use crate::vfs::Vfs;
 use crate::{host_errno, Errno, VfsResult};
 
@@ -66,7 +69,6 @@ fn permission(owner: Owner, name: &[u8], write: bool, cred: &Cred) -> VfsResult<
         if sticky_dir && write && !cred.is_root() && cred.uid != owner.uid {
             return Err(Errno::EPERM);
         }
-        return Ok(());
     }
     cred::check(cred, owner, if write { MAY_WRITE } else { MAY_READ })
 }
@@ -80,12 +82,12 @@ fn may_change_security(name: &[u8], cred: &Cred) -> VfsResult<()> {
     Ok(())
 }
 
-/// The handler of Linux 6.1's tmpfs that takes `name`.
+/// The handler of Linux's tmpfs that takes `name`.
 enum Handler {
     Acl {
         default: bool,
     },
-    /// `trusted.*` and `security.*`, stored in memory on Linux.
+    /// `user.*`, `trusted.*` and `security.*`, kept with the inode.
     Simple,
 }
 
@@ -97,7 +99,7 @@ fn tmpfs_handler(name: &[u8]) -> VfsResult<Handler> {
     if name == ACL_DEFAULT {
         return Ok(Handler::Acl { default: true });
     }
-    for prefix in [TRUSTED, SECURITY] {
+    for prefix in [TRUSTED, SECURITY, USER] {
         if let Some(rest) = name.strip_prefix(prefix) {
             return if rest.is_empty() {
                 Err(Errno::EINVAL)
@@ -113,31 +115,49 @@ fn is_symlink(owner: Owner) -> bool {
     owner.mode & libc::S_IFMT == libc::S_IFLNK
 }
 
-/// `getxattr` on a tmpfs (or device) node: none is set.
-fn tmpfs_get(owner: Owner, name: &[u8], cred: &Cred) -> VfsResult<Vec<u8>> {
+/// `getxattr` on a tmpfs node, or a device node (`inode` `None`: none is
+/// set).
+fn tmpfs_get(inode: Option<&Inode>, owner: Owner, name: &[u8], cred: &Cred) -> VfsResult<Vec<u8>> {
     permission(owner, name, false, cred)?;
     match tmpfs_handler(name)? {
         Handler::Acl { .. } if is_symlink(owner) => Err(Errno::EOPNOTSUPP),
-        _ => Err(Errno::ENODATA),
+        Handler::Acl { .. } => Err(Errno::ENODATA),
+        Handler::Simple => inode.and_then(|i| i.xattr(name)).ok_or(Errno::ENODATA),
     }
 }
 
-/// `setxattr` on a tmpfs node: attributes are not stored yet.
-fn tmpfs_set(owner: Owner, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -> VfsResult<()> {
+/// `setxattr` on a tmpfs node; a device node (`inode` `None`) stores none.
+fn tmpfs_set(
+    inode: Option<&Inode>,
+    owner: Owner,
+    name: &[u8],
+    value: &[u8],
+    flags: i32,
+    cred: &Cred,
+) -> VfsResult<()> {
     permission(owner, name, true, cred)?;
     may_change_security(name, cred)?;
     match tmpfs_handler(name)? {
         Handler::Acl { .. } if is_symlink(owner) => Err(Errno::EOPNOTSUPP),
         // Shorter than an ACL header.
         Handler::Acl { .. } if value.len() < 4 => Err(Errno::EINVAL),
-        Handler::Simple if flags & XATTR_REPLACE != 0 => Err(Errno::ENODATA),
-        _ => Err(Errno::EOPNOTSUPP),
+        Handler::Acl { .. } => Err(Errno::EOPNOTSUPP),
+        Handler::Simple => match inode {
+            Some(i) => i.set_xattr(
+                name,
+                value,
+                flags & XATTR_CREATE != 0,
+                flags & XATTR_REPLACE != 0,
+            ),
+            None if flags & XATTR_REPLACE != 0 => Err(Errno::ENODATA),
+            None => Err(Errno::EOPNOTSUPP),
+        },
     }
 }
 
-/// `removexattr` on a tmpfs node: there is nothing to remove, but removing
-/// an ACL that is not set succeeds.
-fn tmpfs_remove(owner: Owner, name: &[u8], cred: &Cred) -> VfsResult<()> {
+/// `removexattr` on a tmpfs or device node; removing an ACL that is not
+/// set succeeds.
+fn tmpfs_remove(inode: Option<&Inode>, owner: Owner, name: &[u8], cred: &Cred) -> VfsResult<()> {
     permission(owner, name, true, cred)?;
     may_change_security(name, cred)?;
     match tmpfs_handler(name)? {
@@ -145,7 +165,7 @@ fn tmpfs_remove(owner: Owner, name: &[u8], cred: &Cred) -> VfsResult<()> {
         Handler::Acl { default: true } if owner.mode & libc::S_IFMT != libc::S_IFDIR => Ok(()),
         Handler::Acl { .. } if !cred.is_root() && cred.uid != owner.uid => Err(Errno::EPERM),
         Handler::Acl { .. } => Ok(()),
-        Handler::Simple => Err(Errno::ENODATA),
+        Handler::Simple => inode.ok_or(Errno::ENODATA)?.remove_xattr(name),
     }
 }
 
@@ -242,19 +262,20 @@ enum Target<'a> {
         path: Vec<u8>,
         fd: Option<BorrowedFd<'a>>,
     },
-    /// A tmpfs or device node.
-    Memory,
+    /// A tmpfs node, or a device node (`None`).
+    Memory(Option<&'a Arc<Inode>>),
     /// A `/proc` node: no extended attributes.
     Unsupported,
 }
 
-fn target<'a>(loc: &Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a>> {
+fn target<'a>(loc: &'a Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a>> {
     match &loc.node {
         Node::Host(h) => Ok(Target::Host {
             path: loc.mount.host()?.host_path(&h.rel),
             fd,
         }),
-        Node::Tmpfs(_) | Node::Dev(_) => Ok(Target::Memory),
+        Node::Tmpfs(i) => Ok(Target::Memory(Some(i))),
+        Node::Dev(_) => Ok(Target::Memory(None)),
         Node::Proc(_) => Ok(Target::Unsupported),
     }
 }
@@ -275,7 +296,7 @@ fn get_loc(
                 None => host_get_path(&path, name),
             }
         }
-        Target::Memory => tmpfs_get(owner, name, cred),
+        Target::Memory(inode) => tmpfs_get(inode.map(|i| &**i), owner, name, cred),
         Target::Unsupported => Err(unsupported(owner, name, false, cred)),
     }
 }
@@ -289,17 +310,20 @@ fn list_loc(loc: &Location, fd: Option<BorrowedFd<'_>>, cred: &Cred) -> VfsResul
             };
             Ok(visible_names(list, cred))
         }
-        Target::Memory | Target::Unsupported => Ok(Vec::new()),
+        Target::Memory(Some(inode)) => Ok(inode.xattr_names(cred.is_root())),
+        Target::Memory(None) | Target::Unsupported => Ok(Vec::new()),
     }
 }
 
 fn set_loc(loc: &Location, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -> VfsResult<()> {
     check_flags(flags)?;
     check_name(name)?;
+    let owner = loc.node.owner();
     match &loc.node {
         Node::Host(_) => Err(Errno::EROFS),
-        Node::Tmpfs(_) | Node::Dev(_) => tmpfs_set(loc.node.owner(), name, value, flags, cred),
-        Node::Proc(_) => Err(unsupported(loc.node.owner(), name, true, cred)),
+        Node::Tmpfs(i) => tmpfs_set(Some(i), owner, name, value, flags, cred),
+        Node::Dev(_) => tmpfs_set(None, owner, name, value, flags, cred),
+        Node::Proc(_) => Err(unsupported(owner, name, true, cred)),
     }
 }
 
@@ -308,10 +332,12 @@ fn remove_loc(loc: &Location, name: &[u8], cred: &Cred) -> VfsResult<()> {
         return Err(Errno::EROFS);
     }
     check_name(name)?;
-    if let Node::Proc(_) = &loc.node {
-        return Err(unsupported(loc.node.owner(), name, true, cred));
+    let owner = loc.node.owner();
+    match &loc.node {
+        Node::Tmpfs(i) => tmpfs_remove(Some(i), owner, name, cred),
+        Node::Proc(_) => Err(unsupported(owner, name, true, cred)),
+        _ => tmpfs_remove(None, owner, name, cred),
     }
-    tmpfs_remove(loc.node.owner(), name, cred)
 }
 
 fn check_flags(flags: i32) -> VfsResult<()> {
@@ -349,8 +375,7 @@ impl Vfs {
         list_loc(&found.loc, None, cred)
     }
 
-    /// `setxattr`/`lsetxattr`: `EROFS` on the host; the tmpfs stores none
-    /// yet (`EOPNOTSUPP` where Linux would store one).
+    /// `setxattr`/`lsetxattr`: `EROFS` on the host.
     #[allow(clippy::too_many_arguments)]
     pub fn setxattr(
         &self,

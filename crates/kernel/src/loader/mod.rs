@@ -207,7 +207,9 @@ impl Task {
         self.regs = image.regs;
         *lock(&self.process.mm) = image.map;
         *lock(&self.process.exe) = image.exe;
-        lock(&self.process.fds).close_on_exec();
+        // The closed files are dropped after the table is unlocked.
+        let closed = lock(&self.process.fds).close_on_exec();
+        drop(closed);
         lock(&self.process.signals).reset_for_exec();
         self.prctl = crate::task::PrctlState::after_exec(&image.execfn, &self.prctl);
         *lock(&self.process.comm) = self.prctl.comm.clone();

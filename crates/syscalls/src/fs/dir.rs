@@ -165,21 +165,21 @@ fn do_rename(
     newname: UserAddr,
     flags: u32,
 ) -> SysResult {
-    if flags != 0 {
-        return Err(Errno::EINVAL);
-    }
+    // Linux looks at the flags before the paths.
+    trapline_vfs::check_rename_flags(flags)?;
     let old = read_path(task, oldname)?;
     let new = read_path(task, newname)?;
     let old_base = lookup_base(task, olddfd, &old)?;
     let new_base = lookup_base(task, newdfd, &new)?;
     let cred = fs_cred(task);
     let fs = lock(&task.process.fs);
-    task.kernel.vfs.rename(
+    task.kernel.vfs.rename_flags(
         &fs,
         old_base.as_deref(),
         &old,
         new_base.as_deref(),
         &new,
+        flags,
         &cred,
     )?;
     Ok(0)
@@ -200,7 +200,7 @@ syscall! {
 }
 
 syscall! {
-    Partial("a directory of the host's tree cannot be moved (EXDEV); RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT give EINVAL")
+    Partial(RENAME_NOTE)
     => fn renameat2(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
         do_rename(task, olddfd, oldname, newdfd, newname, flags)
     }

@@ -53,11 +53,21 @@ const SETFL_MASK: i32 = libc::O_APPEND
     | libc::O_ASYNC;
 
 syscall! {
-    Partial("record locks (F_SETLK, F_GETLK, F_OFD_*), leases and owners give EINVAL")
+    Partial("leases, signal-driven I/O owners (F_SETOWN, F_SETSIG) and notifications give EINVAL")
     => fn fcntl(task, fd: Fd, cmd: i32, arg: u64) -> SysResult {
         let limit = nofile(task);
         let mut fds = lock(&task.process.fds);
         let file = fds.get(fd.0)?;
+        // Linux's check_fcntl_cmd: what an O_PATH file takes.
+        let path_ok = [libc::F_DUPFD, libc::F_DUPFD_CLOEXEC, libc::F_GETFD, libc::F_SETFD, libc::F_GETFL];
+        if file.status_flags() & libc::O_PATH != 0 && !path_ok.contains(&cmd) {
+            return Err(Errno::EBADF);
+        }
+        if super::lock::is_lock_cmd(cmd) {
+            // Without the table locked: F_SETLKW blocks.
+            drop(fds);
+            return super::lock::fcntl_lock(task, &file, cmd, UserAddr(arg));
+        }
         match cmd {
             libc::F_DUPFD | libc::F_DUPFD_CLOEXEC => {
                 let min = arg as u32 as i32;
@@ -85,6 +95,8 @@ syscall! {
                 file.set_status_flags(keep | (arg as i32 & SETFL_MASK));
                 Ok(0)
             }
+            libc::F_GET_SEALS => Ok(u64::from(file.seals()?)),
+            libc::F_ADD_SEALS => file.add_seals(arg as u32).map(|_| 0),
             libc::F_GETPIPE_SZ => Ok(pipe_of(&file).ok_or(Errno::EBADF)?.size() as u64),
             libc::F_SETPIPE_SZ => {
                 let pipe = pipe_of(&file).ok_or(Errno::EBADF)?;

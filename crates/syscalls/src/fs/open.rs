@@ -5,7 +5,7 @@ use crate::prelude::*;
 
 /// What open, openat and creat lack.
 const OPEN_NOTE: &str =
-    "O_TMPFILE is refused; host device files, fifos and sockets cannot be written unless they are terminals (EROFS)";
+    "host device files, fifos and sockets cannot be written unless they are terminals (EROFS)";
 
 /// Opens `path` relative to `dirfd` and installs it as the lowest free fd.
 fn do_open(task: &mut Task, dirfd: Fd, path: UserAddr, flags: i32, mode: u32) -> SysResult {
@@ -168,7 +168,9 @@ syscall! {
         }
         // The fd table is not shared between processes yet, so UNSHARE has
         // nothing to do.
-        lock(&task.process.fds).close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0);
+        // The closed files are dropped after the table is unlocked.
+        let closed = lock(&task.process.fds).close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0);
+        drop(closed);
         Ok(0)
     }
 }

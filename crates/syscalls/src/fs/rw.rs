@@ -5,7 +5,7 @@ use trapline_abi::structs::Iovec;
 use crate::prelude::*;
 
 /// Linux caps one read or write at this many bytes (MAX_RW_COUNT).
-const MAX_RW_COUNT: u64 = 0x7fff_f000;
+pub(super) const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// How much one read copies through the kernel at once; a longer read
 /// returns a short count, which every reader handles.
 const READ_CHUNK: usize = 1 << 20;
@@ -75,7 +75,7 @@ syscall! {
 
 /// A write to a pipe or socket with no reader fails with EPIPE and, as on
 /// Linux, also sends the writer SIGPIPE.
-fn sigpipe_on_epipe(task: &mut Task, result: SysResult) -> SysResult {
+pub(super) fn sigpipe_on_epipe(task: &mut Task, result: SysResult) -> SysResult {
     if result == Err(Errno::EPIPE) {
         crate::signal::signal_self(task, libc::SIGPIPE)?;
     }

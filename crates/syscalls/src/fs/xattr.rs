@@ -181,21 +181,21 @@ fn path_setxattr(
 }
 
 syscall! {
-    Partial("xattrs are not stored in /tmp yet; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
     => fn setxattr(task, pathname: UserAddr, name: UserAddr, value: UserAddr, size: u64, flags: i32) -> SysResult {
         path_setxattr(task, pathname, name, value, size, flags, true)
     }
 }
 
 syscall! {
-    Partial("xattrs are not stored in /tmp yet; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
     => fn lsetxattr(task, pathname: UserAddr, name: UserAddr, value: UserAddr, size: u64, flags: i32) -> SysResult {
         path_setxattr(task, pathname, name, value, size, flags, false)
     }
 }
 
 syscall! {
-    Partial("xattrs are not stored in /tmp yet; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
     => fn fsetxattr(task, fd: Fd, name: UserAddr, value: UserAddr, size: u64, flags: i32) -> SysResult {
         let file = xattr_file(task, fd)?;
         let (name, data) = read_set_args(task, name, value, size, flags)?;
@@ -216,21 +216,21 @@ fn path_removexattr(task: &Task, pathname: UserAddr, name: UserAddr, follow: boo
 }
 
 syscall! {
-    Partial("xattrs are not stored in /tmp yet; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
     => fn removexattr(task, pathname: UserAddr, name: UserAddr) -> SysResult {
         path_removexattr(task, pathname, name, true)
     }
 }
 
 syscall! {
-    Partial("xattrs are not stored in /tmp yet; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
     => fn lremovexattr(task, pathname: UserAddr, name: UserAddr) -> SysResult {
         path_removexattr(task, pathname, name, false)
     }
 }
 
 syscall! {
-    Partial("xattrs are not stored in /tmp yet; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
     => fn fremovexattr(task, fd: Fd, name: UserAddr) -> SysResult {
         let file = xattr_file(task, fd)?;
         let name = read_name(task, name)?;

@@ -4,6 +4,7 @@
 mod dev;
 mod fd_table;
 mod host;
+mod locks;
 mod overlay;
 mod proc;
 mod tmpfs;

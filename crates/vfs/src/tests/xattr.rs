@@ -103,7 +103,7 @@ fn host_xattrs_pass_through_read_only() {
 }
 
 #[test]
-fn tmpfs_answers_like_linux_6_1() {
+fn tmpfs_keeps_attributes_like_linux() {
     let (vfs, ctx) = host_vfs();
     let r = root();
     let f = vfs
@@ -111,47 +111,74 @@ fn tmpfs_answers_like_linux_6_1() {
         .expect("create");
     vfs.symlink(&ctx, None, b"f", b"/tmp/l", &r)
         .expect("symlink");
-    let get = |path: &[u8], name: &[u8], follow: bool| {
-        err(vfs.getxattr(&ctx, None, path, name, follow, &r))
-    };
-    assert_eq!(get(b"/tmp/f", b"user.x", true), Errno::EOPNOTSUPP);
-    assert_eq!(get(b"/tmp/f", b"security.x", true), Errno::ENODATA);
-    assert_eq!(get(b"/tmp/f", b"trusted.x", true), Errno::ENODATA);
-    assert_eq!(get(b"/tmp/f", b"trusted.", true), Errno::EINVAL);
+    let get =
+        |path: &[u8], name: &[u8], follow: bool| vfs.getxattr(&ctx, None, path, name, follow, &r);
+    assert_eq!(get(b"/tmp/f", b"user.x", true), Err(Errno::ENODATA));
+    assert_eq!(get(b"/tmp/f", b"security.x", true), Err(Errno::ENODATA));
+    assert_eq!(get(b"/tmp/f", b"trusted.x", true), Err(Errno::ENODATA));
+    assert_eq!(get(b"/tmp/f", b"trusted.", true), Err(Errno::EINVAL));
+    assert_eq!(get(b"/tmp/f", b"user.", true), Err(Errno::EINVAL));
     assert_eq!(
         get(b"/tmp/f", b"system.posix_acl_access", true),
-        Errno::ENODATA
+        Err(Errno::ENODATA)
     );
-    assert_eq!(get(b"/tmp/f", b"system.other", true), Errno::EOPNOTSUPP);
-    assert_eq!(get(b"/tmp/f", b"foo.bar", true), Errno::EOPNOTSUPP);
-    assert_eq!(get(b"/tmp/l", b"user.x", false), Errno::ENODATA);
+    assert_eq!(
+        get(b"/tmp/f", b"system.other", true),
+        Err(Errno::EOPNOTSUPP)
+    );
+    assert_eq!(get(b"/tmp/f", b"foo.bar", true), Err(Errno::EOPNOTSUPP));
+    assert_eq!(get(b"/tmp/l", b"user.x", false), Err(Errno::ENODATA));
     assert_eq!(
         get(b"/tmp/l", b"system.posix_acl_access", false),
-        Errno::EOPNOTSUPP
+        Err(Errno::EOPNOTSUPP)
     );
-    assert_eq!(get(b"/tmp/l", b"user.x", true), Errno::EOPNOTSUPP);
-    assert_eq!(get(b"/dev/null", b"user.x", true), Errno::ENODATA);
+    assert_eq!(get(b"/dev/null", b"user.x", true), Err(Errno::ENODATA));
+    let set = |path: &[u8], name: &[u8], value: &[u8], flags: i32| {
+        vfs.setxattr(&ctx, None, path, name, value, flags, false, &r)
+    };
+    assert_eq!(set(b"/tmp/f", b"user.b", b"1", 0), Ok(()));
+    assert_eq!(set(b"/tmp/f", b"trusted.t", b"22", XATTR_CREATE), Ok(()));
+    assert_eq!(set(b"/tmp/f", b"user.a", b"", 0), Ok(()));
+    assert_eq!(
+        set(b"/tmp/f", b"user.a", b"x", XATTR_CREATE),
+        Err(Errno::EEXIST)
+    );
+    assert_eq!(
+        set(b"/tmp/f", b"user.n", b"x", XATTR_REPLACE),
+        Err(Errno::ENODATA)
+    );
+    assert_eq!(set(b"/tmp/f", b"user.b", b"3", XATTR_REPLACE), Ok(()));
+    assert_eq!(get(b"/tmp/f", b"user.b", true), Ok(b"3".to_vec()));
+    assert_eq!(get(b"/tmp/f", b"user.a", true), Ok(Vec::new()));
+    // Linux's tmpfs lists names in descending order; trusted.* for root.
     assert_eq!(
         vfs.listxattr(&ctx, None, b"/tmp/f", true, &r),
-        Ok(Vec::new())
+        Ok(b"user.b\0user.a\0trusted.t\0".to_vec())
+    );
+    assert_eq!(
+        vfs.listxattr(&ctx, None, b"/tmp/f", true, &user(1000)),
+        Ok(b"user.b\0user.a\0".to_vec())
     );
     assert_eq!(
         vfs.listxattr(&ctx, None, b"/dev/null", true, &r),
         Ok(Vec::new())
     );
-    let set = |path: &[u8], name: &[u8], flags: i32| {
-        err(vfs.setxattr(&ctx, None, path, name, b"v", flags, false, &r))
-    };
-    assert_eq!(set(b"/tmp/f", b"user.x", 0), Errno::EOPNOTSUPP);
+    assert_eq!(set(b"/tmp/l", b"user.x", b"v", 0), Err(Errno::EPERM));
     assert_eq!(
-        set(b"/tmp/f", b"trusted.x", XATTR_CREATE),
-        Errno::EOPNOTSUPP
+        set(b"/tmp/f", b"system.posix_acl_access", b"v", 0),
+        Err(Errno::EINVAL)
     );
-    assert_eq!(set(b"/tmp/f", b"trusted.x", XATTR_REPLACE), Errno::ENODATA);
-    assert_eq!(set(b"/tmp/l", b"user.x", 0), Errno::EPERM);
-    assert_eq!(set(b"/tmp/f", b"system.posix_acl_access", 0), Errno::EINVAL);
     assert_eq!(
-        err(vfs.setxattr(
+        set(b"/dev/null", b"trusted.x", b"v", 0),
+        Err(Errno::EOPNOTSUPP)
+    );
+    // user.* writes need write permission on the file.
+    assert_eq!(
+        vfs.setxattr(&ctx, None, b"/tmp/f", b"user.x", b"v", 0, true, &user(1000)),
+        Err(Errno::EACCES)
+    );
+    assert_eq!(
+        vfs.setxattr(
             &ctx,
             None,
             b"/tmp/f",
@@ -160,37 +187,30 @@ fn tmpfs_answers_like_linux_6_1() {
             0,
             true,
             &user(1000)
-        )),
-        Errno::EPERM
+        ),
+        Err(Errno::EPERM)
     );
+    let remove = |name: &[u8]| vfs.removexattr(&ctx, None, b"/tmp/f", name, true, &r);
+    assert_eq!(remove(b"trusted.x"), Err(Errno::ENODATA));
+    assert_eq!(remove(b"trusted.t"), Ok(()));
+    assert_eq!(remove(b"trusted.t"), Err(Errno::ENODATA));
+    assert_eq!(remove(b"system.posix_acl_access"), Ok(()));
     assert_eq!(
-        err(vfs.removexattr(&ctx, None, b"/tmp/f", b"trusted.x", true, &r)),
-        Errno::ENODATA
-    );
-    assert_eq!(
-        vfs.removexattr(&ctx, None, b"/tmp/f", b"system.posix_acl_access", true, &r),
-        Ok(())
-    );
-    assert_eq!(
-        err(vfs.removexattr(
+        vfs.removexattr(
             &ctx,
             None,
             b"/tmp/f",
             b"system.posix_acl_access",
             true,
             &user(1000)
-        )),
-        Errno::EPERM
+        ),
+        Err(Errno::EPERM)
     );
-    assert_eq!(
-        err(vfs.removexattr(&ctx, None, b"/tmp/f", b"user.x", true, &r)),
-        Errno::EOPNOTSUPP
-    );
-    assert_eq!(err(f.getxattr(b"user.x", &r)), Errno::EOPNOTSUPP);
-    assert_eq!(err(f.getxattr(b"security.x", &r)), Errno::ENODATA);
-    assert_eq!(f.listxattr(&r), Ok(Vec::new()));
-    assert_eq!(err(f.setxattr(b"user.x", b"", 0, &r)), Errno::EOPNOTSUPP);
-    assert_eq!(err(f.removexattr(b"", &r)), Errno::ERANGE);
+    assert_eq!(f.getxattr(b"user.b", &r), Ok(b"3".to_vec()));
+    assert_eq!(f.listxattr(&r), Ok(b"user.b\0user.a\0".to_vec()));
+    assert_eq!(f.setxattr(b"user.c", b"", 0, &r), Ok(()));
+    assert_eq!(f.removexattr(b"user.c", &r), Ok(()));
+    assert_eq!(f.removexattr(b"", &r), Err(Errno::ERANGE));
 }
 
 #[test]
