@@ -66,6 +66,7 @@ differential!(openat2);
 differential!(chroot);
 differential!(mknod);
 differential!(syncs);
+differential!(inotify);
 
 /// execve from the guest: errors, then a real exec with argv, envp and fds.
 #[test]

@@ -10,6 +10,8 @@ use crate::file::OpenFile;
 use crate::fs_context::FsContext;
 use crate::mount::Location;
 use crate::node::Node;
+use crate::notify::{NodeKey, IN_ATTRIB};
+use crate::path::Found;
 use crate::stat::Timespec;
 use crate::tmpfs::{self, Inode};
 use crate::vfs::Vfs;
@@ -128,11 +130,27 @@ impl Vfs {
         if found.loc.node.is_symlink() {
             return Err(Errno::EOPNOTSUPP);
         }
-        chmod_loc(&found.loc, mode, cred)
+        chmod_loc(&found.loc, mode, cred)?;
+        self.attrib_changed(&found);
+        Ok(())
     }
 
     pub fn fchmod(&self, file: &OpenFile, mode: u32, cred: &Cred) -> VfsResult<()> {
-        chmod_loc(file_loc(file)?, mode, cred)
+        chmod_loc(file_loc(file)?, mode, cred)?;
+        file.raise(IN_ATTRIB);
+        Ok(())
+    }
+
+    /// `IN_ATTRIB` for the node found by a path.
+    fn attrib_changed(&self, found: &Found) {
+        if self.notify.idle() {
+            return;
+        }
+        self.notify
+            .notify(NodeKey::of_loc(&found.loc), IN_ATTRIB, 0, b"");
+        if let Some((dir, name)) = &found.parent {
+            self.notify_entry(dir, name, IN_ATTRIB, 0);
+        }
     }
 
     /// `fchownat`; `None` for an id of -1.
@@ -148,7 +166,9 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<()> {
         let found = self.lookup(ctx, base, path, follow, cred)?;
-        chown_loc(&found.loc, uid, gid, cred)
+        chown_loc(&found.loc, uid, gid, cred)?;
+        self.attrib_changed(&found);
+        Ok(())
     }
 
     pub fn fchown(
@@ -158,7 +178,9 @@ impl Vfs {
         gid: Option<u32>,
         cred: &Cred,
     ) -> VfsResult<()> {
-        chown_loc(file_loc(file)?, uid, gid, cred)
+        chown_loc(file_loc(file)?, uid, gid, cred)?;
+        file.raise(IN_ATTRIB);
+        Ok(())
     }
 
     /// `utimensat` by path.
@@ -174,7 +196,9 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<()> {
         let found = self.lookup(ctx, base, path, follow, cred)?;
-        utimens_loc(&found.loc, atime, mtime, cred)
+        utimens_loc(&found.loc, atime, mtime, cred)?;
+        self.attrib_changed(&found);
+        Ok(())
     }
 
     /// `futimens`.
@@ -185,7 +209,9 @@ impl Vfs {
         mtime: TimeUpdate,
         cred: &Cred,
     ) -> VfsResult<()> {
-        utimens_loc(file_loc(file)?, atime, mtime, cred)
+        utimens_loc(file_loc(file)?, atime, mtime, cred)?;
+        file.raise(IN_ATTRIB);
+        Ok(())
     }
 
     /// Where an `*at` call with `AT_EMPTY_PATH` and an empty path acts:

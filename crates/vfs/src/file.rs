@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::locks::{self, FileKey, FileLocks, LockKind, LockOwner, RecordLock};
 use crate::mount::Location;
+use crate::notify::{WatchPoint, IN_ACCESS, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_MODIFY};
 use crate::stat::Stat;
 use crate::statfs::{StatFs, ANON_INODE_FS_MAGIC};
 use crate::{lock, Errno, VfsResult};
@@ -98,6 +99,15 @@ pub trait FileOps: Send + Sync {
     fn host_meta_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// What `FIONREAD` answers, for files that have an answer of their
+    /// own (inotify's queued bytes).
+    fn readable_bytes(&self) -> Option<usize> {
+        None
+    }
+    /// The inotify instance, for an inotify file.
+    fn inotify(&self) -> Option<&Arc<crate::notify::Inotify>> {
+        None
+    }
     fn is_dir(&self) -> bool {
         false
     }
@@ -166,6 +176,9 @@ pub struct OpenFile {
     pub(crate) loc: Option<Location>,
     /// The file's locks, once this open file has locked or tested.
     locks: OnceLock<Arc<FileLocks>>,
+    /// Where its reads, writes and close raise inotify events (files
+    /// opened by path).
+    pub(crate) watch: OnceLock<WatchPoint>,
 }
 
 /// What a `struct flock` asks for (`F_SETLK`, `F_GETLK` and the `F_OFD_*`
@@ -221,7 +234,15 @@ impl OpenFile {
             path,
             loc,
             locks: OnceLock::new(),
+            watch: OnceLock::new(),
         })
+    }
+
+    /// Raises an inotify event for this file, if it was opened by path.
+    pub(crate) fn raise(&self, event: u32) {
+        if let Some(w) = self.watch.get() {
+            w.raise(event);
+        }
     }
 
     pub fn ops(&self) -> &Arc<dyn FileOps> {
@@ -260,12 +281,16 @@ impl OpenFile {
         if !self.can_read() {
             return Err(Errno::EBADF);
         }
-        if self.ops.seekable() {
+        let n = if self.ops.seekable() {
             let mut pos = lock(&self.pos);
-            self.ops.read(buf, &mut pos)
+            self.ops.read(buf, &mut pos)?
         } else {
-            self.ops.read(buf, &mut 0)
+            self.ops.read(buf, &mut 0)?
+        };
+        if n > 0 {
+            self.raise(IN_ACCESS);
         }
+        Ok(n)
     }
 
     /// `write`: honours `O_APPEND`; `EBADF` unless writable.
@@ -274,12 +299,16 @@ impl OpenFile {
             return Err(Errno::EBADF);
         }
         let append = self.flags() & libc::O_APPEND != 0;
-        if self.ops.seekable() {
+        let n = if self.ops.seekable() {
             let mut pos = lock(&self.pos);
-            self.ops.write(buf, &mut pos, append)
+            self.ops.write(buf, &mut pos, append)?
         } else {
-            self.ops.write(buf, &mut 0, append)
+            self.ops.write(buf, &mut 0, append)?
+        };
+        if n > 0 {
+            self.raise(IN_MODIFY);
         }
+        Ok(n)
     }
 
     /// `pread64`: `EINVAL` for offsets past `i64::MAX`, `ESPIPE` on streams.
@@ -309,8 +338,13 @@ impl OpenFile {
         if !self.can_write() {
             return Err(Errno::EBADF);
         }
-        self.ops
-            .pwrite(buf, off, self.flags() & libc::O_APPEND != 0)
+        let n = self
+            .ops
+            .pwrite(buf, off, self.flags() & libc::O_APPEND != 0)?;
+        if n > 0 {
+            self.raise(IN_MODIFY);
+        }
+        Ok(n)
     }
 
     /// `lseek`: `SEEK_SET/CUR/END/DATA/HOLE`.
@@ -376,7 +410,9 @@ impl OpenFile {
         if i64::try_from(len).is_err() || !self.can_write() {
             return Err(Errno::EINVAL);
         }
-        self.ops.truncate(len)
+        self.ops.truncate(len)?;
+        self.raise(IN_MODIFY);
+        Ok(())
     }
 
     pub fn fsync(&self) -> VfsResult<()> {
@@ -648,6 +684,13 @@ impl Drop for OpenFile {
     fn drop(&mut self) {
         if let Some(l) = self.locks.get() {
             l.release_file(self.owner_id());
+        }
+        if !self.is_path_only() {
+            self.raise(if self.can_write() {
+                IN_CLOSE_WRITE
+            } else {
+                IN_CLOSE_NOWRITE
+            });
         }
     }
 }

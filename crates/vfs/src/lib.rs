@@ -8,6 +8,7 @@
 //! This crate knows nothing of the syscall ABI: handlers decode arguments
 //! and call `Vfs`, `OpenFile` and `FdTable`; errors are Linux errnos.
 
+mod anon;
 mod attr;
 pub mod blocking;
 mod cred;
@@ -21,6 +22,7 @@ mod memfd;
 mod mount;
 mod namespace;
 mod node;
+mod notify;
 mod overlay;
 mod path;
 mod pipe;
@@ -47,6 +49,7 @@ pub use host::host_stdio;
 pub use locks::{LockKind, LockOwner, RecordLock, OFFSET_MAX};
 pub use memfd::{check_memfd_flags, MFD_CLOEXEC, MFD_NAME_MAX_LEN};
 pub use namespace::check_rename_flags;
+pub use notify::Inotify;
 pub use path::{
     RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
     RESOLVE_NO_XDEV,

@@ -10,6 +10,9 @@ use crate::file::OpenFile;
 use crate::fs_context::FsContext;
 use crate::mount::Location;
 use crate::node::Node;
+use crate::notify::{
+    NodeKey, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_ISDIR, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF,
+};
 use crate::path::{Last, Parent, PATH_MAX};
 use crate::tmpfs::{Inode, NewNode, Tmpfs};
 use crate::vfs::Vfs;
@@ -91,8 +94,9 @@ impl Vfs {
         p.dir
             .mount
             .tmpfs()?
-            .create(&dir, name, NewNode::Dir, mode, cred)
-            .map(drop)
+            .create(&dir, name, NewNode::Dir, mode, cred)?;
+        self.notify_entry(&p.dir, name, IN_CREATE | IN_ISDIR, 0);
+        Ok(())
     }
 
     /// `mknodat`: a regular file, FIFO, socket or (with `privileged`,
@@ -137,11 +141,9 @@ impl Vfs {
                 rdev: if device { decode_dev(dev) } else { 0 },
             },
         };
-        p.dir
-            .mount
-            .tmpfs()?
-            .create(&dir, name, node, perm, cred)
-            .map(drop)
+        p.dir.mount.tmpfs()?.create(&dir, name, node, perm, cred)?;
+        self.notify_entry(&p.dir, name, IN_CREATE, 0);
+        Ok(())
     }
 
     /// `symlinkat`: a symlink at `path` pointing to `target`.
@@ -170,8 +172,9 @@ impl Vfs {
         p.dir
             .mount
             .tmpfs()?
-            .create(&dir, name, NewNode::Symlink(target), 0o777, cred)
-            .map(drop)
+            .create(&dir, name, NewNode::Symlink(target), 0o777, cred)?;
+        self.notify_entry(&p.dir, name, IN_CREATE, 0);
+        Ok(())
     }
 
     /// `linkat`: a new name `new` for the file at `old` (a final symlink
@@ -219,7 +222,11 @@ impl Vfs {
             (n @ Node::Host(_), Some(overlay)) if !n.is_dir() => overlay.copy_up(n, true)?,
             _ => return Err(Errno::EXDEV),
         };
-        p.dir.mount.tmpfs()?.link(&dir, name, &target, cred)
+        p.dir.mount.tmpfs()?.link(&dir, name, &target, cred)?;
+        self.notify
+            .notify(NodeKey::of(&target.stat()), IN_ATTRIB, 0, b"");
+        self.notify_entry(&p.dir, name, IN_CREATE, 0);
+        Ok(())
     }
 
     /// `unlinkat` without `AT_REMOVEDIR`.
@@ -236,6 +243,7 @@ impl Vfs {
         };
         let dir = self.tmpfs_dir(&p.dir, name)?;
         let tmpfs = p.dir.mount.tmpfs()?;
+        let watched = self.watched_entry(&p.dir, name);
         match self.in_overlay(&p, &dir, name)? {
             Some(Removal::Lower(victim)) => {
                 if p.trailing {
@@ -246,13 +254,15 @@ impl Vfs {
                     });
                 }
                 may_delete(dir.owner(), &victim, false, cred)?;
-                tmpfs.whiteout_lower(&dir, name, false)
+                tmpfs.whiteout_lower(&dir, name, false)?
             }
             Some(Removal::Upper { hide }) => hide_lower_while(tmpfs, &dir, name, hide, || {
                 tmpfs.unlink(&dir, name, p.trailing, cred)
-            }),
-            None => tmpfs.unlink(&dir, name, p.trailing, cred),
+            })?,
+            None => tmpfs.unlink(&dir, name, p.trailing, cred)?,
         }
+        self.notify_removed(&p.dir, name, watched);
+        Ok(())
     }
 
     /// `rmdir`, `unlinkat` with `AT_REMOVEDIR`.
@@ -272,6 +282,7 @@ impl Vfs {
         };
         let dir = self.tmpfs_dir(&p.dir, name)?;
         let tmpfs = p.dir.mount.tmpfs()?;
+        let watched = self.watched_entry(&p.dir, name);
         let removal = self.in_overlay(&p, &dir, name)?;
         if let Some(overlay) = p.dir.mount.overlay() {
             let victim = self.child(&p.dir, name)?;
@@ -281,12 +292,14 @@ impl Vfs {
             }
         }
         match removal {
-            Some(Removal::Lower(_)) => tmpfs.whiteout_lower(&dir, name, true),
+            Some(Removal::Lower(_)) => tmpfs.whiteout_lower(&dir, name, true)?,
             Some(Removal::Upper { hide }) => {
-                hide_lower_while(tmpfs, &dir, name, hide, || tmpfs.rmdir(&dir, name, cred))
+                hide_lower_while(tmpfs, &dir, name, hide, || tmpfs.rmdir(&dir, name, cred))?
             }
-            None => tmpfs.rmdir(&dir, name, cred),
+            None => tmpfs.rmdir(&dir, name, cred)?,
         }
+        self.notify_removed(&p.dir, name, watched);
+        Ok(())
     }
 
     /// `renameat`.
@@ -335,6 +348,8 @@ impl Vfs {
         };
         let odir = self.tmpfs_dir(&op.dir, oname)?;
         let ndir = self.tmpfs_dir(&np.dir, nname)?;
+        let moved = self.watched_entry(&op.dir, oname);
+        let replaced = self.watched_entry(&np.dir, nname);
         let tmpfs = op.dir.mount.tmpfs()?;
         let exchange = flags & RENAME_EXCHANGE != 0;
         let hide = match self.in_overlay(&op, &odir, oname)? {
@@ -358,7 +373,73 @@ impl Vfs {
                 np.trailing,
                 cred,
             )
-        })
+        })?;
+        self.notify_moved(&op.dir, oname, &np.dir, nname, moved, replaced);
+        Ok(())
+    }
+
+    /// The node `name` of `dir` is, with whether it is a directory and
+    /// its link count, if anyone watches anything (for the events of its
+    /// removal or move).
+    fn watched_entry(&self, dir: &Location, name: &[u8]) -> Option<(NodeKey, bool, u64)> {
+        if self.notify.idle() {
+            return None;
+        }
+        let st = self.child(dir, name).ok()?.node.stat();
+        Some((
+            NodeKey::of(&st),
+            st.mode & libc::S_IFMT == libc::S_IFDIR,
+            st.nlink,
+        ))
+    }
+
+    /// Tells `dir`'s watches that `event` happened to its entry `name`.
+    pub(crate) fn notify_entry(&self, dir: &Location, name: &[u8], event: u32, cookie: u32) {
+        if !self.notify.idle() {
+            self.notify
+                .notify(NodeKey::of_loc(dir), event, cookie, name);
+        }
+    }
+
+    /// The events of removing `victim` (`watched_entry`) from `dir`.
+    fn notify_removed(&self, dir: &Location, name: &[u8], victim: Option<(NodeKey, bool, u64)>) {
+        let Some((key, is_dir, nlink)) = victim else {
+            return;
+        };
+        // Linux's order: the link count, the node's end, the entry's.
+        if !is_dir {
+            self.notify.notify(key, IN_ATTRIB, 0, b"");
+        }
+        if is_dir || nlink <= 1 {
+            self.notify.gone(key);
+        }
+        self.notify_entry(dir, name, IN_DELETE | if is_dir { IN_ISDIR } else { 0 }, 0);
+    }
+
+    /// The events of a rename: `IN_MOVED_FROM` and `IN_MOVED_TO` with one
+    /// cookie, `IN_MOVE_SELF`, and the end of a replaced node.
+    fn notify_moved(
+        &self,
+        odir: &Location,
+        oname: &[u8],
+        ndir: &Location,
+        nname: &[u8],
+        moved: Option<(NodeKey, bool, u64)>,
+        replaced: Option<(NodeKey, bool, u64)>,
+    ) {
+        let Some((key, is_dir, _)) = moved else {
+            return;
+        };
+        let isdir = if is_dir { IN_ISDIR } else { 0 };
+        let cookie = self.notify.cookie();
+        self.notify_entry(odir, oname, IN_MOVED_FROM | isdir, cookie);
+        self.notify_entry(ndir, nname, IN_MOVED_TO | isdir, cookie);
+        self.notify.notify(key, IN_MOVE_SELF, 0, b"");
+        if let Some((old, old_dir, nlink)) = replaced {
+            if old != key && (old_dir || nlink <= 1) {
+                self.notify.gone(old);
+            }
+        }
     }
 
     /// For removing `name` of `p`'s directory (whose upper directory is

@@ -77,6 +77,18 @@ impl Node {
         }
     }
 
+    /// Its device and inode numbers, cheaply (no host call).
+    pub fn identity(&self) -> (u64, u64) {
+        match self {
+            Node::Host(h) => (h.st.st_dev, h.st.st_ino),
+            Node::Tmpfs(i) => i.identity(),
+            n => {
+                let st = n.stat();
+                (st.dev, st.ino)
+            }
+        }
+    }
+
     /// Its attributes; for host nodes as cached by the lookup that found it.
     pub fn stat(&self) -> Stat {
         match self {

@@ -102,6 +102,7 @@ impl Vfs {
             proc: Arc::new(ProcFs::new()),
             next_tmpfs_dev: FIRST_TMPFS_DEV,
             memfd_mount: crate::memfd::memfd_mount(),
+            notify: Arc::default(),
         })
     }
 

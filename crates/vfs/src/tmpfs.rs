@@ -1164,6 +1164,11 @@ pub(crate) struct Listing {
 
 /// What an overlay needs of its upper layer's inodes.
 impl Inode {
+    /// Device and inode number.
+    pub fn identity(&self) -> (u64, u64) {
+        (self.dev, self.ino)
+    }
+
     /// Whether this directory shows the lower directory at its path
     /// through (it was copied up, not made by `mkdir`).
     pub fn is_merged(&self) -> bool {

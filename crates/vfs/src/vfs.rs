@@ -9,6 +9,7 @@ use crate::file::{FileOps, OpenFile};
 use crate::fs_context::FsContext;
 use crate::mount::{Location, Mount, MountTable};
 use crate::node::{Node, PathOps};
+use crate::notify::{Hub, NodeKey, WatchPoint, IN_CREATE, IN_OPEN};
 use crate::path::{Found, Last, Walk, RESOLVE_BENEATH, RESOLVE_IN_ROOT};
 use crate::proc::{ProcFs, ProcSource};
 use crate::setup::MountOptions;
@@ -26,6 +27,8 @@ pub struct Vfs {
     pub(crate) next_tmpfs_dev: u32,
     /// Where memfds live: a tmpfs no path reaches.
     pub(crate) memfd_mount: Arc<Mount>,
+    /// inotify's watches.
+    pub(crate) notify: Arc<Hub>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -211,7 +214,26 @@ impl Vfs {
         }
         let trunc = flags & libc::O_TRUNC != 0 && ft == libc::S_IFREG && !created;
         let ops = self.open_node(ctx, loc, acc, acc != libc::O_RDONLY, trunc)?;
-        Ok(OpenFile::new(ops, flags, path, Some(found.loc)))
+        let is_dir = ft == libc::S_IFDIR;
+        let parent = found
+            .parent
+            .as_ref()
+            .map(|(dir, name)| (NodeKey::of_loc(dir), name.clone()));
+        if created {
+            if let Some((dir, name)) = &found.parent {
+                self.notify_entry(dir, name, IN_CREATE, 0);
+            }
+        }
+        let file = OpenFile::new(ops, flags, path, Some(found.loc.clone()));
+        let watch = WatchPoint {
+            hub: self.notify.clone(),
+            key: NodeKey::of_loc(&found.loc),
+            parent,
+            is_dir,
+        };
+        watch.raise(IN_OPEN);
+        let _ = file.watch.set(watch);
+        Ok(file)
     }
 
     /// The lookup of `open` with `O_CREAT`: creates the last component if

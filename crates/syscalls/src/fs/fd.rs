@@ -164,6 +164,9 @@ fn bytes_to_read(file: &OpenFile) -> Result<i32, Errno> {
     if let Some(pipe) = pipe_of(file) {
         return Ok(pipe.available() as i32);
     }
+    if let Some(n) = file.ops().readable_bytes() {
+        return Ok(n as i32);
+    }
     let st = file.stat()?;
     if st.file_type() != libc::S_IFREG {
         return Err(Errno::ENOTTY);

@@ -5,6 +5,7 @@
 mod attr;
 mod dir;
 mod fd;
+mod inotify;
 mod link;
 mod lock;
 mod memfd;
