@@ -85,6 +85,7 @@ fn exec_from_the_guest() {
 
 differential!(fork);
 differential!(pgrp);
+differential!(pidfd);
 differential!(pipes);
 differential!(sigpipe);
 

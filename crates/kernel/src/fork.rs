@@ -37,6 +37,8 @@ pub struct CloneRequest {
     pub parent_tid: u64,
     pub child_tid: u64,
     pub tls: u64,
+    /// Where `CLONE_PIDFD` stores the new pidfd.
+    pub pidfd: u64,
 }
 
 const CLONE_VM: u64 = libc::CLONE_VM as u64;
@@ -46,6 +48,7 @@ const CLONE_PARENT_SETTID: u64 = libc::CLONE_PARENT_SETTID as u64;
 const CLONE_CHILD_SETTID: u64 = libc::CLONE_CHILD_SETTID as u64;
 const CLONE_CHILD_CLEARTID: u64 = libc::CLONE_CHILD_CLEARTID as u64;
 const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
+const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 
 /// Everything the child's host thread needs to start.
 struct ChildStart {
@@ -72,14 +75,28 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     } else {
         ForkKind::Copy
     };
-    let host_pid = task.tracee.fork(&task.regs, kind).map_err(|e| {
-        task.kernel
-            .note(&format!("trapline: fork failed on the host: {e}"));
-        Errno::EAGAIN
-    })?;
-    task.kernel.track_host_process(host_pid);
     let pid = task.kernel.alloc_pid();
+    // The child's state is a copy of the parent's now; a pidfd goes to
+    // the parent alone.
     let child = Arc::new(Process::forked_from(&task.process, pid));
+    let pidfd = if req.flags & CLONE_PIDFD != 0 {
+        Some(install_pidfd(task, &child, req.pidfd)?)
+    } else {
+        None
+    };
+    let host_pid = match task.tracee.fork(&task.regs, kind) {
+        Ok(p) => p,
+        Err(e) => {
+            task.kernel
+                .note(&format!("trapline: fork failed on the host: {e}"));
+            if let Some(fd) = pidfd {
+                let file = lock(&task.process.fds).remove(fd);
+                drop(file);
+            }
+            return Err(Errno::EAGAIN);
+        }
+    };
+    task.kernel.track_host_process(host_pid);
     let entry = child.threads.first(pid);
     task.kernel.register_process(&child);
     lock(&task.process.children).push(child.clone());
@@ -123,6 +140,23 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
         wait_for_vfork_child(task, &child);
     }
     Ok(pid)
+}
+
+/// `CLONE_PIDFD`: a pidfd for `child` in the parent's table
+/// (close-on-exec), its number stored at `addr`. As on Linux, a full
+/// table or a bad address fails the clone before the child exists.
+fn install_pidfd(task: &Task, child: &Arc<Process>, addr: u64) -> Result<i32, Errno> {
+    let file = crate::pidfd::open(child, 0);
+    let limit = lock(&task.process.rlimits).nofile();
+    let mut fds = lock(&task.process.fds);
+    let fd = fds.insert(file, true, 0, limit)?;
+    if let Err(e) = write_obj(&task.mem(), addr, &fd) {
+        let file = fds.remove(fd);
+        drop(fds);
+        drop(file);
+        return Err(e);
+    }
+    Ok(fd)
 }
 
 /// The parent of a vfork sleeps until the child execs or ends (not

@@ -47,6 +47,9 @@ pub struct Process {
     /// How the process ended; `Some` makes it a zombie until its parent
     /// reaps it.
     pub exit_status: Mutex<Option<crate::ExitStatus>>,
+    /// Its parent reaped it (or it was never a zombie): its pid names
+    /// nothing any more.
+    reaped: AtomicBool,
     /// For a vfork child: true once it exec'd or ended, which releases the
     /// parent (waiting on `vfork_cv`).
     pub vfork_done: Mutex<bool>,
@@ -102,6 +105,7 @@ impl Process {
             children: Mutex::new(Vec::new()),
             child_changed: Condvar::new(),
             exit_status: Mutex::new(None),
+            reaped: AtomicBool::new(false),
             vfork_done: Mutex::new(false),
             vfork_cv: Condvar::new(),
             did_exec: AtomicBool::new(false),
@@ -153,6 +157,16 @@ impl Process {
 
     pub fn sid(&self) -> i32 {
         self.sid.load(Ordering::Relaxed)
+    }
+
+    /// Whether it ended and was reaped.
+    pub fn is_reaped(&self) -> bool {
+        self.reaped.load(Ordering::Relaxed)
+    }
+
+    /// Marks it reaped (see [`crate::wait::reap`]).
+    pub(crate) fn set_reaped(&self) {
+        self.reaped.store(true, Ordering::Relaxed);
     }
 
     /// Releases a parent waiting in vfork (the child exec'd or ended).

@@ -37,10 +37,16 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
         let mut kids = lock(&parent.children);
         if autoreap {
             kids.retain(|c| c.pid != process.pid);
-            kernel.unregister_process(process.pid);
+            reap(kernel, process);
         }
         parent.child_changed.notify_all();
     }
+}
+
+/// A zombie is gone for good: its pid names nothing any more.
+fn reap(kernel: &Kernel, process: &Process) {
+    process.set_reaped();
+    kernel.unregister_process(process.pid);
 }
 
 /// Which children a wait is for.
@@ -106,7 +112,7 @@ pub fn wait_child(
             };
             let status = lock(&child.exit_status).unwrap_or(ExitStatus::Signaled(libc::SIGKILL));
             if !keep {
-                task.kernel.unregister_process(child.pid);
+                reap(&task.kernel, &child);
             }
             let core_limit = lock(&child.rlimits)
                 .get(libc::RLIMIT_CORE)

@@ -8,6 +8,7 @@
 //! This crate knows nothing of the syscall ABI: handlers decode arguments
 //! and call `Vfs`, `OpenFile` and `FdTable`; errors are Linux errnos.
 
+mod anon;
 mod attr;
 pub mod blocking;
 mod cred;
@@ -33,6 +34,7 @@ mod tests;
 
 use std::sync::{Mutex, MutexGuard};
 
+pub use anon::{anon_inode_path, anon_inode_stat};
 pub use attr::TimeUpdate;
 pub use cred::{Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
 pub use fd_table::FdTable;
