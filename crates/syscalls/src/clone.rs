@@ -14,6 +14,7 @@ const CLONE_SYSVSEM: u64 = libc::CLONE_SYSVSEM as u64;
 const CLONE_SIGHAND: u64 = libc::CLONE_SIGHAND as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
+const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
 const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
 const CLONE_NEWNS: u64 = libc::CLONE_NEWNS as u64;
 const CLONE_SETTLS: u64 = libc::CLONE_SETTLS as u64;
@@ -43,7 +44,8 @@ const SUPPORTED: u64 = THREAD_SHARING
     | CLONE_CHILD_CLEARTID
     | CLONE_DETACHED
     | CLONE_UNTRACED
-    | CLONE_PIDFD;
+    | CLONE_PIDFD
+    | CLONE_PARENT;
 
 /// Linux's consistency rules (kernel/fork.c, kernel_clone and
 /// copy_process), then Trapline's own limits.
@@ -77,7 +79,7 @@ fn check(req: &CloneRequest) -> Result<(), Errno> {
 }
 
 syscall! {
-    Partial("processes, and threads sharing everything (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); partial sharing, CLONE_PARENT and namespaces give EINVAL")
+    Partial("processes, and threads sharing everything (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); partial sharing and namespaces give EINVAL")
     => fn clone(task, flags: u64, newsp: u64, parent_tidptr: u64, child_tidptr: u64, tls: u64) -> SysResult {
         let req = CloneRequest {
             flags: flags & !CSIGNAL,

@@ -28,7 +28,7 @@ syscall! {
             p if p < 0 => WaitTarget::Group(-p),
             p => WaitTarget::Pid(p),
         };
-        let Some(r) = wait_child(task, target, options & WNOHANG != 0, false)? else {
+        let Some(r) = wait_child(task, target, options)? else {
             return Ok(0);
         };
         if !stat_addr.is_null() {
@@ -93,12 +93,12 @@ syscall! {
             }
             _ => return Err(Errno::EINVAL),
         };
-        let nohang = options & WNOHANG != 0 || nonblock;
+        let wait_options = if nonblock { options | WNOHANG } else { options };
         let r = if options & WEXITED == 0 {
             // Only stop/continue events asked for: there are none to report.
-            if nohang { None } else { return Err(Errno::ECHILD) }
+            if wait_options & WNOHANG != 0 { None } else { return Err(Errno::ECHILD) }
         } else {
-            wait_child(task, target, nohang, options & WNOWAIT != 0)?
+            wait_child(task, target, wait_options)?
         };
         if let Some(r) = &r {
             if !ru.is_null() {

@@ -203,6 +203,9 @@ impl Task {
         self.process
             .did_exec
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.process
+            .exec_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.tracee = image.tracee;
         self.regs = image.regs;
         *lock(&self.process.mm) = image.map;
