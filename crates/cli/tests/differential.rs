@@ -87,6 +87,7 @@ differential!(fork);
 differential!(pgrp);
 differential!(pidfd);
 differential!(clone_parent);
+differential!(execveat);
 differential!(pipes);
 differential!(sigpipe);
 
