@@ -122,7 +122,7 @@ pub fn run(trace: Option<&str>, mounts: &MountOptions, program: &[OsString]) -> 
             &cred,
             ids,
             stack,
-            ExecArgs { path, argv, envp },
+            ExecArgs::path(path, argv, envp),
         ) {
             Ok(image) => {
                 if let Some(o) = observer.as_mut() {

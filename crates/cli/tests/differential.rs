@@ -90,6 +90,9 @@ fn exec_from_the_guest() {
 
 differential!(fork);
 differential!(pgrp);
+differential!(pidfd);
+differential!(clone_parent);
+differential!(execveat);
 differential!(pipes);
 differential!(sigpipe);
 
@@ -211,4 +214,19 @@ fn fallocate_and_sparse_files() {
         drop(f);
         diff_c("fallocate", link, &[path.to_str().unwrap()]);
     }
+}
+
+/// CLONE_PARENT from pid 1, the init of Trapline's pid namespace, is
+/// EINVAL as for any namespace's init (natively the test is no init).
+#[test]
+fn clone_parent_from_init_is_einval() {
+    let scratch = common::Scratch::new("clone-parent-init");
+    let exe = common::compile(&scratch.0, "clone_parent", Link::Static);
+    let out = common::run_trapline(exe.to_str().unwrap(), &["as-init"], b"");
+    assert_eq!(out.status, 0);
+    assert!(
+        out.stdout_str().contains("= -1 EINVAL"),
+        "{}",
+        out.stdout_str()
+    );
 }

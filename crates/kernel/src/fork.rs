@@ -14,6 +14,7 @@
 //! the pid space), signal mask and `clear_child_tid`. The guest's tid
 //! pointers are never given to the host: the kernel writes virtual tids.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use trapline_abi::Errno;
@@ -37,6 +38,8 @@ pub struct CloneRequest {
     pub parent_tid: u64,
     pub child_tid: u64,
     pub tls: u64,
+    /// Where `CLONE_PIDFD` stores the new pidfd.
+    pub pidfd: u64,
 }
 
 const CLONE_VM: u64 = libc::CLONE_VM as u64;
@@ -46,6 +49,8 @@ const CLONE_PARENT_SETTID: u64 = libc::CLONE_PARENT_SETTID as u64;
 const CLONE_CHILD_SETTID: u64 = libc::CLONE_CHILD_SETTID as u64;
 const CLONE_CHILD_CLEARTID: u64 = libc::CLONE_CHILD_CLEARTID as u64;
 const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
+const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
+const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
 
 /// Everything the child's host thread needs to start.
 struct ChildStart {
@@ -72,17 +77,40 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     } else {
         ForkKind::Copy
     };
-    let host_pid = task.tracee.fork(&task.regs, kind).map_err(|e| {
-        task.kernel
-            .note(&format!("trapline: fork failed on the host: {e}"));
-        Errno::EAGAIN
-    })?;
-    task.kernel.track_host_process(host_pid);
+    // Siblings of init would have no parent in the namespace to reap them.
+    if req.flags & CLONE_PARENT != 0 && task.process.pid == 1 {
+        return Err(Errno::EINVAL);
+    }
     let pid = task.kernel.alloc_pid();
+    // The child's state is a copy of the parent's now; a pidfd goes to
+    // the parent alone.
     let child = Arc::new(Process::forked_from(&task.process, pid));
+    child.exit_signal.store(req.exit_signal, Ordering::Relaxed);
+    let pidfd = if req.flags & CLONE_PIDFD != 0 {
+        Some(install_pidfd(task, &child, req.pidfd)?)
+    } else {
+        None
+    };
+    let host_pid = match task.tracee.fork(&task.regs, kind) {
+        Ok(p) => p,
+        Err(e) => {
+            task.kernel
+                .note(&format!("trapline: fork failed on the host: {e}"));
+            if let Some(fd) = pidfd {
+                let file = lock(&task.process.fds).remove(fd);
+                drop(file);
+            }
+            return Err(Errno::EAGAIN);
+        }
+    };
+    task.kernel.track_host_process(host_pid);
     let entry = child.threads.first(pid);
     task.kernel.register_process(&child);
-    lock(&task.process.children).push(child.clone());
+    if req.flags & CLONE_PARENT != 0 {
+        adopt_as_sibling(task, &child);
+    } else {
+        lock(&task.process.children).push(child.clone());
+    }
     if req.flags & CLONE_PARENT_SETTID != 0 {
         // Linux ignores a failed write here.
         let _ = write_obj(&task.mem(), req.parent_tid, &pid);
@@ -123,6 +151,51 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
         wait_for_vfork_child(task, &child);
     }
     Ok(pid)
+}
+
+/// `CLONE_PARENT`: `child` becomes a child of the caller's parent, and
+/// reports its end as the caller will (its exit signal and parent's exec
+/// id), as on Linux. A parent that ended meanwhile has passed its children
+/// to pid 1, and so does this one.
+fn adopt_as_sibling(task: &Task, child: &Arc<Process>) {
+    let me = &task.process;
+    child.exit_signal.store(me.exit_signal(), Ordering::Relaxed);
+    child
+        .parent_exec_id
+        .store(me.parent_exec_id.load(Ordering::Relaxed), Ordering::Relaxed);
+    let parent = task.kernel.process(me.ppid());
+    if let Some(parent) = parent {
+        let mut kids = lock(&parent.children);
+        // process_ended sets the status before it takes the children: if
+        // it is not set yet, that take will find this child too.
+        if lock(&parent.exit_status).is_none() {
+            child.ppid.store(parent.pid, Ordering::Relaxed);
+            kids.push(child.clone());
+            return;
+        }
+    }
+    if let Some(init) = task.kernel.process(1) {
+        child.ppid.store(1, Ordering::Relaxed);
+        child.exit_signal.store(libc::SIGCHLD, Ordering::Relaxed);
+        lock(&init.children).push(child.clone());
+    }
+}
+
+/// `CLONE_PIDFD`: a pidfd for `child` in the parent's table
+/// (close-on-exec), its number stored at `addr`. As on Linux, a full
+/// table or a bad address fails the clone before the child exists.
+fn install_pidfd(task: &Task, child: &Arc<Process>, addr: u64) -> Result<i32, Errno> {
+    let file = crate::pidfd::open(child, 0);
+    let limit = lock(&task.process.rlimits).nofile();
+    let mut fds = lock(&task.process.fds);
+    let fd = fds.insert(file, true, 0, limit)?;
+    if let Err(e) = write_obj(&task.mem(), addr, &fd) {
+        let file = fds.remove(fd);
+        drop(fds);
+        drop(file);
+        return Err(e);
+    }
+    Ok(fd)
 }
 
 /// The parent of a vfork sleeps until the child execs or ends (not

@@ -1,6 +1,6 @@
 //! A process (thread group) and the state its threads share.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use trapline_vfs::{FdTable, FsContext};
@@ -47,12 +47,25 @@ pub struct Process {
     /// How the process ended; `Some` makes it a zombie until its parent
     /// reaps it.
     pub exit_status: Mutex<Option<crate::ExitStatus>>,
+    /// Its parent reaped it (or it was never a zombie): its pid names
+    /// nothing any more.
+    reaped: AtomicBool,
     /// For a vfork child: true once it exec'd or ended, which releases the
     /// parent (waiting on `vfork_cv`).
     pub vfork_done: Mutex<bool>,
     pub vfork_cv: Condvar,
     /// Whether it exec'd since fork (setpgid on it then gives EACCES).
     pub did_exec: AtomicBool,
+    /// Counts its execs (Linux's `self_exec_id`; a child copies it).
+    pub exec_id: AtomicU64,
+    /// Its parent's `exec_id` when it was made: a parent that exec'd
+    /// since gets SIGCHLD whatever `exit_signal` says.
+    pub parent_exec_id: AtomicU64,
+    /// The signal its parent gets when it ends (clone's `exit_signal`;
+    /// SIGCHLD once reparented). With any other, it is a "clone child",
+    /// which only `__WALL` and `__WCLONE` waits see. Read with
+    /// [`Process::exit_signal`].
+    pub exit_signal: AtomicI32,
     /// Its own usage, taken when it ended (its host process is gone after).
     pub usage_at_exit: Mutex<crate::rusage::Usage>,
     /// The usage of its reaped children and their reaped children.
@@ -104,9 +117,13 @@ impl Process {
             children: Mutex::new(Vec::new()),
             child_changed: Condvar::new(),
             exit_status: Mutex::new(None),
+            reaped: AtomicBool::new(false),
             vfork_done: Mutex::new(false),
             vfork_cv: Condvar::new(),
             did_exec: AtomicBool::new(false),
+            exec_id: AtomicU64::new(0),
+            parent_exec_id: AtomicU64::new(0),
+            exit_signal: AtomicI32::new(libc::SIGCHLD),
             usage_at_exit: Mutex::new(Default::default()),
             children_usage: Mutex::new(Default::default()),
             threads: crate::thread::ThreadGroup::default(),
@@ -142,7 +159,20 @@ impl Process {
         child
             .nice
             .store(parent.nice.load(Ordering::Relaxed), Ordering::Relaxed);
+        let exec_id = parent.exec_id.load(Ordering::Relaxed);
+        child.exec_id.store(exec_id, Ordering::Relaxed);
+        child.parent_exec_id.store(exec_id, Ordering::Relaxed);
         child
+    }
+
+    pub fn exit_signal(&self) -> i32 {
+        self.exit_signal.load(Ordering::Relaxed)
+    }
+
+    /// Whether it reports its end to its parent with a signal other than
+    /// SIGCHLD (Linux's "clone child", for `__WCLONE`).
+    pub fn is_clone_child(&self) -> bool {
+        self.exit_signal() != libc::SIGCHLD
     }
 
     pub fn ppid(&self) -> i32 {
@@ -155,6 +185,16 @@ impl Process {
 
     pub fn sid(&self) -> i32 {
         self.sid.load(Ordering::Relaxed)
+    }
+
+    /// Whether it ended and was reaped.
+    pub fn is_reaped(&self) -> bool {
+        self.reaped.load(Ordering::Relaxed)
+    }
+
+    /// Marks it reaped (see [`crate::wait::reap`]).
+    pub(crate) fn set_reaped(&self) {
+        self.reaped.store(true, Ordering::Relaxed);
     }
 
     /// Releases a parent waiting in vfork (the child exec'd or ended).

@@ -18,18 +18,7 @@ use crate::task::Task;
 pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus) {
     *lock(&process.exit_status) = Some(status);
     process.vfork_release();
-    let orphans = std::mem::take(&mut *lock(&process.children));
-    if !orphans.is_empty() {
-        if let Some(init) = kernel.process(1).filter(|i| i.pid != process.pid) {
-            let mut kids = lock(&init.children);
-            for o in orphans {
-                o.ppid.store(1, Ordering::Relaxed);
-                kids.push(o);
-            }
-            drop(kids);
-            init.child_changed.notify_all();
-        }
-    }
+    reparent_orphans(kernel, process);
     // SIGCHLD to the parent; a parent that ignores it gets no zombie.
     let autoreap = crate::signal::send::child_ended(kernel, process, status);
     if let Some(parent) = kernel.process(process.ppid()) {
@@ -37,10 +26,49 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
         let mut kids = lock(&parent.children);
         if autoreap {
             kids.retain(|c| c.pid != process.pid);
-            kernel.unregister_process(process.pid);
+            reap(kernel, process);
         }
         parent.child_changed.notify_all();
     }
+}
+
+/// The children of `process`, which ended, go to pid 1 (Linux's
+/// `forget_original_parent`): they report with SIGCHLD from now on, and
+/// those that are zombies already tell their new parent.
+fn reparent_orphans(kernel: &Kernel, process: &Process) {
+    let orphans = std::mem::take(&mut *lock(&process.children));
+    if orphans.is_empty() {
+        return;
+    }
+    let Some(init) = kernel.process(1).filter(|i| i.pid != process.pid) else {
+        return;
+    };
+    let mut zombies = Vec::new();
+    {
+        let mut kids = lock(&init.children);
+        for o in orphans {
+            o.ppid.store(1, Ordering::Relaxed);
+            o.exit_signal.store(libc::SIGCHLD, Ordering::Relaxed);
+            if let Some(status) = *lock(&o.exit_status) {
+                zombies.push((o.clone(), status));
+            }
+            kids.push(o);
+        }
+    }
+    for (z, status) in zombies {
+        if crate::signal::send::child_ended(kernel, &z, status) {
+            lock(&init.children).retain(|c| c.pid != z.pid);
+            reap(kernel, &z);
+        }
+    }
+    let _kids = lock(&init.children);
+    init.child_changed.notify_all();
+}
+
+/// A zombie is gone for good: its pid names nothing any more.
+fn reap(kernel: &Kernel, process: &Process) {
+    process.set_reaped();
+    kernel.unregister_process(process.pid);
 }
 
 /// Which children a wait is for.
@@ -74,30 +102,40 @@ impl Reaped {
     }
 }
 
-/// Waits for a child matching `target` to end. `Ok(None)` with `nohang`
-/// when none has yet; `ECHILD` when there is no such child; `EINTR` when a
-/// signal for the guest arrives. With `keep` (WNOWAIT) the child stays a
-/// zombie.
-pub fn wait_child(
-    task: &Task,
-    target: WaitTarget,
-    nohang: bool,
-    keep: bool,
-) -> Result<Option<Reaped>, Errno> {
+/// Whether child `c` is one a wait with `options` (waitid's `__WALL`
+/// and `__WCLONE`) looks at: a child that reports with a signal other than
+/// SIGCHLD only for `__WCLONE`, the others only without it; any with
+/// `__WALL` (Linux's `eligible_child`).
+fn eligible(c: &Process, target: WaitTarget, options: i32) -> bool {
+    let picked = match target {
+        WaitTarget::Any => true,
+        WaitTarget::Pid(p) => c.pid == p,
+        WaitTarget::Group(g) => c.pgid() == g,
+    };
+    picked && (options & WALL != 0 || c.is_clone_child() == (options & WCLONE != 0))
+}
+
+/// `__WALL`: wait for every child.
+pub const WALL: i32 = 0x4000_0000;
+/// `__WCLONE`: wait for "clone children" only.
+pub const WCLONE: i32 = 0x8000_0000_u32 as i32;
+
+/// Waits for a child matching `target` to end; `options` are waitid's
+/// (`WNOHANG`, `WNOWAIT`, `__WALL`, `__WCLONE`). `Ok(None)` with
+/// `WNOHANG` when none has yet; `ECHILD` when there is no such child;
+/// `EINTR` when a signal for the guest arrives. With `WNOWAIT` the child
+/// stays a zombie.
+pub fn wait_child(task: &Task, target: WaitTarget, options: i32) -> Result<Option<Reaped>, Errno> {
     let process = &task.process;
+    let keep = options & libc::WNOWAIT != 0;
     let mut kids = lock(&process.children);
     loop {
-        let matches = |c: &Arc<Process>| match target {
-            WaitTarget::Any => true,
-            WaitTarget::Pid(p) => c.pid == p,
-            WaitTarget::Group(g) => c.pgid() == g,
-        };
-        if !kids.iter().any(matches) {
+        if !kids.iter().any(|c| eligible(c, target, options)) {
             return Err(Errno::ECHILD);
         }
         let ended = kids
             .iter()
-            .position(|c| matches(c) && lock(&c.exit_status).is_some());
+            .position(|c| eligible(c, target, options) && lock(&c.exit_status).is_some());
         if let Some(i) = ended {
             let child = if keep {
                 kids[i].clone()
@@ -106,7 +144,7 @@ pub fn wait_child(
             };
             let status = lock(&child.exit_status).unwrap_or(ExitStatus::Signaled(libc::SIGKILL));
             if !keep {
-                task.kernel.unregister_process(child.pid);
+                reap(&task.kernel, &child);
             }
             let core_limit = lock(&child.rlimits)
                 .get(libc::RLIMIT_CORE)
@@ -126,7 +164,7 @@ pub fn wait_child(
                 usage,
             }));
         }
-        if nohang {
+        if options & libc::WNOHANG != 0 {
             return Ok(None);
         }
         // As Linux's do_wait: the children are looked at before a pending

@@ -14,6 +14,7 @@ const CLONE_SYSVSEM: u64 = libc::CLONE_SYSVSEM as u64;
 const CLONE_SIGHAND: u64 = libc::CLONE_SIGHAND as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
+const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
 const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
 const CLONE_NEWNS: u64 = libc::CLONE_NEWNS as u64;
 const CLONE_SETTLS: u64 = libc::CLONE_SETTLS as u64;
@@ -42,17 +43,25 @@ const SUPPORTED: u64 = THREAD_SHARING
     | CLONE_CHILD_SETTID
     | CLONE_CHILD_CLEARTID
     | CLONE_DETACHED
-    | CLONE_UNTRACED;
+    | CLONE_UNTRACED
+    | CLONE_PIDFD
+    | CLONE_PARENT;
 
-/// Linux's consistency rules (kernel/fork.c, copy_process), then Trapline's
-/// own limits.
-fn check_flags(flags: u64) -> Result<(), Errno> {
+/// Linux's consistency rules (kernel/fork.c, kernel_clone and
+/// copy_process), then Trapline's own limits.
+fn check(req: &CloneRequest) -> Result<(), Errno> {
+    let flags = req.flags;
+    // The pidfd and the parent's tid cannot share a word (old clone
+    // stores the pidfd at parent_tid, so it cannot have both).
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 && req.pidfd == req.parent_tid {
+        return Err(Errno::EINVAL);
+    }
     if flags & (CLONE_NEWNS | CLONE_FS) == (CLONE_NEWNS | CLONE_FS)
         || flags & (CLONE_NEWUSER | CLONE_FS) == (CLONE_NEWUSER | CLONE_FS)
         || (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
         || (flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0)
         || (flags & CLONE_THREAD != 0 && flags & (CLONE_NEWUSER | CLONE_NEWPID) != 0)
-        || (flags & CLONE_PIDFD != 0 && flags & CLONE_DETACHED != 0)
+        || (flags & CLONE_PIDFD != 0 && flags & (CLONE_DETACHED | CLONE_THREAD) != 0)
     {
         return Err(Errno::EINVAL);
     }
@@ -70,9 +79,8 @@ fn check_flags(flags: u64) -> Result<(), Errno> {
 }
 
 syscall! {
-    Partial("processes, and threads sharing everything (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); partial sharing, CLONE_PARENT, CLONE_PIDFD and namespaces give EINVAL")
+    Partial("processes, and threads sharing everything (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); partial sharing and namespaces give EINVAL")
     => fn clone(task, flags: u64, newsp: u64, parent_tidptr: u64, child_tidptr: u64, tls: u64) -> SysResult {
-        check_flags(flags)?;
         let req = CloneRequest {
             flags: flags & !CSIGNAL,
             exit_signal: (flags & CSIGNAL) as i32,
@@ -80,7 +88,10 @@ syscall! {
             parent_tid: parent_tidptr,
             child_tid: child_tidptr,
             tls,
+            // Old clone stores the pidfd where the parent's tid would go.
+            pidfd: parent_tidptr,
         };
+        check(&req)?;
         fork::fork(task, req).map(|pid| pid as u64)
     }
 }
@@ -136,7 +147,6 @@ syscall! {
         if (a.stack == 0) != (a.stack_size == 0) || a.set_tid != 0 || a.set_tid_size != 0 {
             return Err(Errno::EINVAL);
         }
-        check_flags(a.flags)?;
         let req = CloneRequest {
             flags: a.flags,
             exit_signal: a.exit_signal as i32,
@@ -146,7 +156,9 @@ syscall! {
             parent_tid: a.parent_tid,
             child_tid: a.child_tid,
             tls: a.tls,
+            pidfd: a.pidfd,
         };
+        check(&req)?;
         fork::fork(task, req).map(|pid| pid as u64)
     }
 }

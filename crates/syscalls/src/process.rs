@@ -285,28 +285,85 @@ fn read_string_array(task: &Task, addr: UserAddr) -> Result<Vec<Vec<u8>>, Errno>
 syscall! {
     Partial("set-user-ID bits are not honoured")
     => fn execve(task, filename: UserAddr, argv: UserAddr, envp: UserAddr) -> SysResult {
-        let path = crate::fs::read_path(task, filename)?;
-        let argv = read_string_array(task, argv)?;
-        let envp = read_string_array(task, envp)?;
-        exec(task, path, argv, envp)
+        do_execveat(task, Fd(libc::AT_FDCWD), filename, argv, envp, 0)
     }
 }
 
-/// Loads a new program into `task` (execve, and the first program of a run).
-pub fn exec(task: &mut Task, path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
+syscall! {
+    Partial("set-user-ID bits are not honoured, as in execve")
+    => fn execveat(task, fd: Fd, filename: UserAddr, argv: UserAddr, envp: UserAddr, flags: i32) -> SysResult {
+        do_execveat(task, fd, filename, argv, envp, flags)
+    }
+}
+
+/// execve and execveat, in Linux's order (≥ 6.8): the name, the
+/// executable, then argv and envp.
+fn do_execveat(
+    task: &mut Task,
+    dirfd: Fd,
+    filename: UserAddr,
+    argv: UserAddr,
+    envp: UserAddr,
+    flags: i32,
+) -> SysResult {
+    let path = crate::fs::read_path(task, filename)?;
+    if path.is_empty() && flags & libc::AT_EMPTY_PATH == 0 {
+        return Err(Errno::ENOENT);
+    }
+    if flags & !(libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut args = open_executable(task, dirfd, path, flags)?;
+    args.argv = read_string_array(task, argv)?;
+    args.envp = read_string_array(task, envp)?;
+    exec(task, args)
+}
+
+/// Opens what execveat runs, and names it as Linux does: the path as
+/// given when absolute or relative to the cwd, else `/dev/fd/N` or
+/// `/dev/fd/N/PATH` (useless after the exec if fd N is close-on-exec).
+fn open_executable(task: &Task, dirfd: Fd, path: Vec<u8>, flags: i32) -> Result<ExecArgs, Errno> {
+    let cred = crate::fs::fs_cred(task);
+    let vfs = &task.kernel.vfs;
+    let by_fd = dirfd.0 != libc::AT_FDCWD && path.first() != Some(&b'/');
+    let file = if path.is_empty() && by_fd {
+        let file = lock(&task.process.fds).get(dirfd.0)?;
+        vfs.open_exec_file(&lock(&task.process.fs), &file, &cred)?
+    } else {
+        let base = crate::fs::lookup_base(task, dirfd, &path)?;
+        let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
+        let target: &[u8] = if path.is_empty() { b"." } else { &path };
+        vfs.open_exec_at(
+            &lock(&task.process.fs),
+            base.as_deref(),
+            target,
+            follow,
+            &cred,
+        )?
+    };
+    let mut args = ExecArgs::path(path, Vec::new(), Vec::new());
+    if by_fd {
+        let mut name = format!("/dev/fd/{}", dirfd.0).into_bytes();
+        if !args.path.is_empty() {
+            name.push(b'/');
+            name.extend_from_slice(&args.path);
+        }
+        args.comm_from_file = args.path.is_empty();
+        args.path = name;
+        args.path_inaccessible = lock(&task.process.fds).cloexec(dirfd.0).unwrap_or(true);
+    }
+    args.file = Some(file);
+    Ok(args)
+}
+
+/// Loads a new program into `task`.
+fn exec(task: &mut Task, args: ExecArgs) -> SysResult {
     let creds = lock(&task.process.creds).clone();
     let ids = [creds.uid, creds.euid, creds.gid, creds.egid];
     let stack_limit = lock(&task.process.rlimits).stack();
     let image = {
         let fs = lock(&task.process.fs);
-        loader::load(
-            &task.kernel,
-            &fs,
-            &creds.fs_cred(),
-            ids,
-            stack_limit,
-            ExecArgs { path, argv, envp },
-        )?
+        loader::load(&task.kernel, &fs, &creds.fs_cred(), ids, stack_limit, args)?
     };
     task.commit_exec(image);
     Ok(0)

@@ -16,7 +16,7 @@ use crate::prelude::*;
 /// The size of `sigset_t` the kernel ABI uses (64 signals).
 const SIGSET_SIZE: usize = 8;
 
-fn valid_signal(sig: i32) -> bool {
+pub(crate) fn valid_signal(sig: i32) -> bool {
     (0..=NSIG as i32).contains(&sig)
 }
 
@@ -169,7 +169,7 @@ fn live(p: &Process) -> bool {
 
 /// Sends `sig` from `task` to process `target` with the permission check
 /// of kill. A zombie takes it and nothing happens.
-fn kill_one(
+pub(crate) fn kill_one(
     task: &Task,
     sender: &Sender,
     target: &std::sync::Arc<Process>,

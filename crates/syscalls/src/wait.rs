@@ -28,7 +28,7 @@ syscall! {
             p if p < 0 => WaitTarget::Group(-p),
             p => WaitTarget::Pid(p),
         };
-        let Some(r) = wait_child(task, target, options & WNOHANG != 0, false)? else {
+        let Some(r) = wait_child(task, target, options)? else {
             return Ok(0);
         };
         if !stat_addr.is_null() {
@@ -44,52 +44,72 @@ syscall! {
 const P_ALL: i32 = 0;
 const P_PID: i32 = 1;
 const P_PGID: i32 = 2;
+const P_PIDFD: i32 = 3;
 const CLD_EXITED: i32 = 1;
 const CLD_KILLED: i32 = 2;
 const CLD_DUMPED: i32 = 3;
 
-/// The `siginfo_t` waitid fills (128 bytes, SIGCHLD layout).
-fn child_siginfo(r: Option<&Reaped>) -> [u8; 128] {
-    let mut info = [0u8; 128];
-    let Some(r) = r else { return info };
-    let (code, status) = match r.status {
-        ExitStatus::Code(c) => (CLD_EXITED, c),
-        ExitStatus::Signaled(s) => (if r.core { CLD_DUMPED } else { CLD_KILLED }, s),
+/// The fields of `siginfo_t` waitid stores, as Linux does: `si_signo`,
+/// `si_errno` and `si_code`, then `si_pid`, `si_uid` and `si_status`
+/// (all zero when no child was waited for); the rest is left alone.
+fn write_child_siginfo(task: &Task, infop: UserAddr, r: Option<&Reaped>) -> Result<(), Errno> {
+    let (signo, code, pid, uid, status) = match r {
+        None => (0, 0, 0, 0, 0),
+        Some(r) => {
+            let (code, status) = match r.status {
+                ExitStatus::Code(c) => (CLD_EXITED, c),
+                ExitStatus::Signaled(s) => (if r.core { CLD_DUMPED } else { CLD_KILLED }, s),
+            };
+            (libc::SIGCHLD, code, r.pid, r.uid as i32, status)
+        }
     };
-    let mut put = |off: usize, v: i32| info[off..off + 4].copy_from_slice(&v.to_ne_bytes());
-    put(0, libc::SIGCHLD);
-    put(8, code);
-    put(16, r.pid);
-    put(20, r.uid as i32);
-    put(24, status);
-    info
+    let words = |v: &[i32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_ne_bytes()).collect() };
+    let mem = task.mem();
+    mem.write(infop.0, &words(&[signo, 0, code]))?;
+    mem.write(infop.0.wrapping_add(16), &words(&[pid, uid, status]))?;
+    Ok(())
 }
 
 syscall! {
-    Partial("P_PIDFD, stopped and continued children are not supported; rusage has CPU times and maxrss only")
+    Partial("stopped and continued children are not supported; rusage has CPU times and maxrss only")
     => fn waitid(task, which: i32, upid: i32, infop: UserAddr, options: i32, ru: UserAddr) -> SysResult {
         if options & !(WNOHANG | WNOWAIT | WEXITED | libc::WSTOPPED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0
             || options & (WEXITED | libc::WSTOPPED | WCONTINUED) == 0
         {
             return Err(Errno::EINVAL);
         }
+        // A pidfd opened with O_NONBLOCK makes the wait not block, and
+        // "nothing yet" is then EAGAIN.
+        let mut nonblock = false;
         let target = match which {
             P_ALL => WaitTarget::Any,
             P_PID if upid > 0 => WaitTarget::Pid(upid),
             P_PGID if upid == 0 => WaitTarget::Group(task.process.pgid()),
             P_PGID if upid > 0 => WaitTarget::Group(upid),
+            P_PIDFD if upid >= 0 => {
+                let (process, nb) = crate::pidfd::pidfd_process_nonblock(task, upid)?;
+                nonblock = nb;
+                WaitTarget::Pid(process.pid)
+            }
             _ => return Err(Errno::EINVAL),
         };
-        if options & WEXITED == 0 {
+        let wait_options = if nonblock { options | WNOHANG } else { options };
+        let r = if options & WEXITED == 0 {
             // Only stop/continue events asked for: there are none to report.
-            return if options & WNOHANG != 0 { Ok(0) } else { Err(Errno::ECHILD) };
+            if wait_options & WNOHANG != 0 { None } else { return Err(Errno::ECHILD) }
+        } else {
+            wait_child(task, target, wait_options)?
+        };
+        if let Some(r) = &r {
+            if !ru.is_null() {
+                task.mem().write(ru.0, &rusage_bytes(&r.usage))?;
+            }
         }
-        let r = wait_child(task, target, options & WNOHANG != 0, options & WNOWAIT != 0)?;
         if !infop.is_null() {
-            task.mem().write(infop.0, &child_siginfo(r.as_ref()))?;
+            write_child_siginfo(task, infop, r.as_ref())?;
         }
-        if !ru.is_null() {
-            task.mem().write(ru.0, &rusage_bytes(&r.map(|r| r.usage).unwrap_or_default()))?;
+        if r.is_none() && nonblock && options & WNOHANG == 0 {
+            return Err(Errno::EAGAIN);
         }
         Ok(0)
     }

@@ -115,6 +115,11 @@ pub trait FileOps: Send + Sync {
     fn pipe(&self) -> Option<&Arc<crate::pipe::Pipe>> {
         None
     }
+    /// The object behind a file that another crate implements (the
+    /// kernel's pidfds), so that its syscalls can find it again.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
     /// The poll(2) events ready now (`POLLIN`, `POLLOUT`, `POLLHUP`,
     /// `POLLERR`): regular files, directories and devices are always ready.
     fn poll(&self) -> i16 {
@@ -219,6 +224,18 @@ impl OpenFile {
     /// `open` (access mode and status flags).
     pub fn from_ops(ops: Arc<dyn FileOps>, flags: i32, path: Vec<u8>) -> Arc<OpenFile> {
         OpenFile::new(ops, flags, path, None)
+    }
+
+    /// An anonymous-inode file (`crate::anon`): not made by `open`, so,
+    /// as on Linux, only the access mode and `O_NONBLOCK` of `flags` are
+    /// kept (no `O_LARGEFILE`).
+    pub fn anonymous(ops: Arc<dyn FileOps>, flags: i32, kind: &str) -> Arc<OpenFile> {
+        let file = OpenFile::new(ops, 0, crate::anon::anon_inode_path(kind), None);
+        file.flags.store(
+            flags & (libc::O_ACCMODE | libc::O_NONBLOCK),
+            Ordering::Relaxed,
+        );
+        file
     }
 
     pub(crate) fn new(

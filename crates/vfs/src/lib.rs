@@ -40,6 +40,7 @@ mod tests;
 
 use std::sync::{Mutex, MutexGuard};
 
+pub use anon::{anon_inode_path, anon_inode_stat};
 pub use attr::TimeUpdate;
 pub use cred::{Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
 pub use fd_table::FdTable;

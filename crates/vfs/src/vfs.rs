@@ -429,13 +429,53 @@ impl Vfs {
     /// execute (`EACCES` otherwise), opened `O_RDONLY`; its `path()` is the
     /// absolute guest path.
     pub fn open_exec(&self, ctx: &FsContext, path: &[u8], cred: &Cred) -> VfsResult<Arc<OpenFile>> {
-        let found = self.lookup(ctx, None, path, true, cred)?;
-        if found.loc.node.file_type() != libc::S_IFREG {
+        self.open_exec_at(ctx, None, path, true, cred)
+    }
+
+    /// `execveat`: as [`open_exec`](Self::open_exec), relative to `base`
+    /// (`None`: the cwd). Without `follow` (`AT_SYMLINK_NOFOLLOW`) a
+    /// final symlink is `ELOOP`.
+    pub fn open_exec_at(
+        &self,
+        ctx: &FsContext,
+        base: Option<&OpenFile>,
+        path: &[u8],
+        follow: bool,
+        cred: &Cred,
+    ) -> VfsResult<Arc<OpenFile>> {
+        let found = self.lookup(ctx, base, path, follow, cred)?;
+        if found.loc.node.file_type() == libc::S_IFLNK {
+            return Err(Errno::ELOOP);
+        }
+        let path = found.path();
+        self.exec_open(ctx, found.loc, path, cred)
+    }
+
+    /// `execveat(AT_EMPTY_PATH)`: the file `file` is open on (an `O_PATH`
+    /// fd will do). Files outside the mount tree (pipes, sockets) are
+    /// `EACCES`.
+    pub fn open_exec_file(
+        &self,
+        ctx: &FsContext,
+        file: &OpenFile,
+        cred: &Cred,
+    ) -> VfsResult<Arc<OpenFile>> {
+        let loc = file.loc.clone().ok_or(Errno::EACCES)?;
+        self.exec_open(ctx, loc, file.path().to_vec(), cred)
+    }
+
+    fn exec_open(
+        &self,
+        ctx: &FsContext,
+        loc: Location,
+        path: Vec<u8>,
+        cred: &Cred,
+    ) -> VfsResult<Arc<OpenFile>> {
+        if loc.node.file_type() != libc::S_IFREG {
             return Err(Errno::EACCES);
         }
-        cred::check(cred, found.loc.node.owner(), MAY_EXEC)?;
-        let ops = self.open_node(ctx, &found.loc, libc::O_RDONLY, false, false)?;
-        let path = found.path();
-        Ok(OpenFile::new(ops, libc::O_RDONLY, path, Some(found.loc)))
+        cred::check(cred, loc.node.owner(), MAY_EXEC)?;
+        let ops = self.open_node(ctx, &loc, libc::O_RDONLY, false, false)?;
+        Ok(OpenFile::new(ops, libc::O_RDONLY, path, Some(loc)))
     }
 }

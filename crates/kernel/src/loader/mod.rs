@@ -35,8 +35,8 @@ pub struct Image {
     pub map: MemoryMap,
     /// The guest path of the executable that was finally loaded.
     pub exe: Vec<u8>,
-    /// The path as the caller of exec gave it (the thread's name, comm,
-    /// is its last component, as on Linux).
+    /// The path whose last component is the thread's name (comm): as the
+    /// caller of exec gave it, as on Linux (see `ExecArgs::comm_from_file`).
     pub execfn: Vec<u8>,
     /// argv and envp as loaded, each string followed by a NUL (for
     /// /proc/PID/cmdline and environ).
@@ -46,9 +46,35 @@ pub struct Image {
 
 /// What to exec: the path as the caller gave it, argv and envp.
 pub struct ExecArgs {
+    /// The name exec reports (`AT_EXECFN`, a script interpreter's
+    /// argument, and comm's last component): the path given, or
+    /// `/dev/fd/N[/path]` for execveat relative to an fd.
     pub path: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
+    /// The executable, already open (execveat); `None`: open `path`.
+    pub file: Option<Arc<OpenFile>>,
+    /// `path` names a close-on-exec fd, gone once the exec is done: a
+    /// script cannot be run from it (its interpreter could not open it),
+    /// `ENOENT` as on Linux.
+    pub path_inaccessible: bool,
+    /// comm is the file's own name, not `path`'s (execveat of an fd with
+    /// an empty path, Linux ≥ 6.11).
+    pub comm_from_file: bool,
+}
+
+impl ExecArgs {
+    /// execve's arguments: a path to open.
+    pub fn path(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> ExecArgs {
+        ExecArgs {
+            path,
+            argv,
+            envp,
+            file: None,
+            path_inaccessible: false,
+            comm_from_file: false,
+        }
+    }
 }
 
 /// Loads `args.path` into a new address space.
@@ -64,15 +90,29 @@ pub fn load(
         path,
         mut argv,
         envp,
+        file: mut opened,
+        path_inaccessible,
+        comm_from_file,
     } = args;
     let execfn = path.clone();
+    let mut comm_name = None;
     let mut current = path;
-    for _ in 0..=MAX_INTERP_DEPTH {
-        let file = kernel.vfs.open_exec(fs, &current, cred)?;
+    for depth in 0..=MAX_INTERP_DEPTH {
+        let file = match opened.take() {
+            Some(f) => f,
+            None => kernel.vfs.open_exec(fs, &current, cred)?,
+        };
+        // Linux names the thread after the file that is finally run.
+        if comm_from_file {
+            comm_name = Some(file.path().to_vec());
+        }
         let mut head = [0u8; 256];
         let n = read_full(&file, &mut head, 0)?;
         let head = &head[..n];
         if head.starts_with(b"#!") {
+            if path_inaccessible && depth == 0 {
+                return Err(Errno::ENOENT);
+            }
             let (interp, arg) = script::parse_shebang(head)?;
             argv = script::interpreter_argv(&interp, arg, &current, argv);
             current = interp;
@@ -98,7 +138,7 @@ pub fn load(
                 .collect()
         };
         let (cmdline, environ) = (nul_joined(&argv), nul_joined(&envp));
-        let given = execfn.clone();
+        let given = comm_name.unwrap_or_else(|| execfn.clone());
         return build_image(
             kernel,
             &file,
@@ -203,6 +243,9 @@ impl Task {
         self.process
             .did_exec
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.process
+            .exec_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.tracee = image.tracee;
         self.regs = image.regs;
         *lock(&self.process.mm) = image.map;

@@ -4,6 +4,7 @@
 //! process-directed signal goes to a thread that does not block it, a fatal
 //! one ends the whole group at once, and the chosen thread's doorbell rings.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use trapline_abi::signal::{
@@ -275,11 +276,13 @@ pub(crate) fn notify_parent_stop(kernel: &Kernel, process: &Process, code: i32, 
     parent.child_changed.notify_all();
 }
 
-/// A child ended: sends its parent SIGCHLD (`CLD_EXITED`, `CLD_KILLED` or
-/// `CLD_DUMPED`, with its pid, uid and status), unless the parent ignores
-/// SIGCHLD. Returns whether the child must be reaped at once instead of
-/// becoming a zombie (the parent's SIGCHLD is `SIG_IGN` or has
-/// `SA_NOCLDWAIT`), as Linux's `do_notify_parent`.
+/// A child ended: sends its parent its exit signal (SIGCHLD, or what
+/// clone asked for; SIGCHLD again if the parent exec'd since) with
+/// `CLD_EXITED`, `CLD_KILLED` or `CLD_DUMPED`, its pid, uid and status.
+/// Returns whether the child must be reaped at once instead of becoming a
+/// zombie: its signal is SIGCHLD and the parent's SIGCHLD is `SIG_IGN` or
+/// has `SA_NOCLDWAIT` (then `SIG_IGN` sends nothing), as Linux's
+/// `do_notify_parent`.
 pub fn child_ended(kernel: &Kernel, child: &Process, status: ExitStatus) -> bool {
     let Some(parent) = kernel.process(child.ppid()) else {
         return false;
@@ -297,13 +300,22 @@ pub fn child_ended(kernel: &Kernel, child: &Process, status: ExitStatus) -> bool
             (if core { CLD_DUMPED } else { CLD_KILLED }, s)
         }
     };
+    let mut sig = child.exit_signal();
+    let parent_exec_id = parent.exec_id.load(Ordering::Relaxed);
+    if sig != libc::SIGCHLD && child.parent_exec_id.load(Ordering::Relaxed) != parent_exec_id {
+        sig = libc::SIGCHLD;
+    }
     let act = lock(&parent.signals)
         .get(libc::SIGCHLD as usize)
         .unwrap_or_default();
-    let autoreap = act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0;
-    if act.handler != SIG_IGN {
+    let autoreap =
+        sig == libc::SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
+    if sig == libc::SIGCHLD && act.handler == SIG_IGN {
+        sig = 0;
+    }
+    if (1..=super::NSIG as i32).contains(&sig) {
         let uid = lock(&child.creds).uid;
-        let info = SigInfo::child(libc::SIGCHLD, code, child.pid, uid, value);
+        let info = SigInfo::child(sig, code, child.pid, uid, value);
         let _ = send_to_process(kernel, &parent, info, None);
     }
     autoreap
