@@ -1,6 +1,6 @@
 //! `trapline`: the command line.
 //!
-//! * `trapline run [--trace[=FILE]] [--root DIR] [--bind HOST:GUEST[:ro]]
+//! * `trapline run [--trace[=FILE]] [--root DIR] [--bind HOST:GUEST[:ro|:rw]]
 //!   [--tmpfs GUEST] -- PROGRAM ARGS...` runs a program under Trapline and
 //!   exits with its status (128+N if a signal killed it).
 //! * `trapline syscalls [--format table|tsv]` prints the syscall table with
@@ -38,9 +38,10 @@ enum Command {
         /// in-memory layer) instead of the host's /.
         #[arg(long, value_name = "DIR")]
         root: Option<std::path::PathBuf>,
-        /// Show the host directory or file HOST at GUEST; with :ro
-        /// read-only. Repeatable; made after the --tmpfs mounts.
-        #[arg(long, value_name = "HOST:GUEST[:ro]", value_parser = mounts::parse_bind)]
+        /// Show the host directory or file HOST at GUEST. The guest's
+        /// changes there are made on the host, inside HOST only; with :ro
+        /// it is read-only. Repeatable; made after the --tmpfs mounts.
+        #[arg(long, value_name = "HOST:GUEST[:ro|:rw]", value_parser = mounts::parse_bind)]
         bind: Vec<UserMount>,
         /// Mount an empty private tmpfs at GUEST. Repeatable.
         #[arg(long, value_name = "GUEST", value_parser = mounts::parse_tmpfs)]

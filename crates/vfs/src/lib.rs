@@ -16,6 +16,7 @@ mod fd_table;
 mod file;
 mod fs_context;
 mod host;
+mod host_write;
 mod mount;
 mod namespace;
 mod node;

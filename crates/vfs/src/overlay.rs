@@ -15,7 +15,7 @@
 //! does not change when a file is first written.
 
 use std::collections::BTreeSet;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
 use crate::file::{dir_seek, DirEntry, FileOps};
@@ -24,7 +24,7 @@ use crate::mount::join_path;
 use crate::node::Node;
 use crate::stat::{dtype_of_mode, Stat};
 use crate::tmpfs::{CopiedMeta, Inode, Listing, NewNode, Tmpfs};
-use crate::{host_errno, lock, Errno, VfsResult};
+use crate::{lock, Errno, VfsResult};
 
 pub(crate) struct OverlayFs {
     lower: Arc<HostFs>,
@@ -222,19 +222,7 @@ impl OverlayFs {
     }
 
     fn open_lower(&self, rel: &[u8]) -> VfsResult<OwnedFd> {
-        let path = std::ffi::CString::new(self.lower.host_path(rel)).map_err(|_| Errno::EINVAL)?;
-        // SAFETY: `path` is NUL-terminated; the flags create nothing.
-        let fd = unsafe {
-            libc::open(
-                path.as_ptr(),
-                libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOFOLLOW,
-            )
-        };
-        if fd < 0 {
-            return Err(host_errno());
-        }
-        // SAFETY: `fd` was just opened and is ours alone.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        self.lower.open_rel(rel, libc::O_RDONLY)
     }
 
     /// Whether the lower directory at `rel` has entries other than those

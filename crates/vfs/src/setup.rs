@@ -85,7 +85,14 @@ impl Vfs {
         if !root.starts_with(b"/") {
             return Err(Errno::EINVAL);
         }
-        let overlay = Arc::new(OverlayFs::new(Arc::new(HostFs::new(root)))?);
+        // Another tree than the host's own `/` is confined: a guest that
+        // changes it through a writable bind must not lead its paths out.
+        let lower = if root.iter().all(|&b| b == b'/') {
+            HostFs::new(root)
+        } else {
+            HostFs::confined(root, false)?
+        };
+        let overlay = Arc::new(OverlayFs::new(Arc::new(lower))?);
         let root_mount = Arc::new(Mount {
             id: 1,
             root: overlay.root(),
@@ -136,11 +143,7 @@ impl Vfs {
                 if !host.starts_with(b"/") {
                     return Err(Errno::EINVAL);
                 }
-                if !read_only {
-                    // Writing through to the host is not there yet.
-                    return Err(Errno::EOPNOTSUPP);
-                }
-                let fs = Arc::new(HostFs::new(host));
+                let fs = Arc::new(HostFs::confined(host, !read_only)?);
                 let root = fs.node(b"/")?;
                 let is_dir = root.st.st_mode & libc::S_IFMT == libc::S_IFDIR;
                 let at = guest.as_os_str().as_bytes();

@@ -1,8 +1,9 @@
 //! Extended attributes.
 //!
-//! Host nodes show the host's attributes, read-only: reads go to the host
+//! Host nodes show the host's attributes: reads go to the host
 //! (`lgetxattr`/`llistxattr` on the node's host path, or `fgetxattr` on an
-//! open file's host fd), changes answer `EROFS`. The tmpfs and the kernel's
+//! open file's host fd); changes answer `EROFS` but in a writable bind,
+//! where they go to the host (`host_write.rs`). The tmpfs and the kernel's
 //! devices store none yet and answer as Linux 6.1's tmpfs does for a node
 //! without any: its handlers are `trusted.*`, `security.*` and the POSIX
 //! ACLs (`user.*` came in 6.6). Files outside the mount tree (pipes,
@@ -18,6 +19,8 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use crate::cred::{self, Cred, Owner, MAY_READ, MAY_WRITE};
 use crate::file::OpenFile;
 use crate::fs_context::FsContext;
+use crate::host::{HostFs, MetaPath};
+use crate::host_write::writable_host;
 use crate::mount::Location;
 use crate::node::Node;
 use crate::vfs::Vfs;
@@ -191,9 +194,14 @@ fn c_name(name: &[u8]) -> VfsResult<CString> {
     CString::new(name).map_err(|_| Errno::EINVAL)
 }
 
-fn host_get_path(path: &[u8], name: &[u8]) -> VfsResult<Vec<u8>> {
-    let p = CString::new(path).map_err(|_| Errno::EINVAL)?;
+fn host_get_path(path: &MetaPath, name: &[u8]) -> VfsResult<Vec<u8>> {
+    let p = &path.path;
     let n = c_name(name)?;
+    if path.follow {
+        // SAFETY: `p` and `n` are NUL-terminated; `buf` is null with size
+        // 0 or writable for `size` bytes.
+        return host_read(|buf, size| unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf, size) });
+    }
     // SAFETY: `p` and `n` are NUL-terminated; `buf` is null with size 0
     // or writable for `size` bytes.
     host_read(|buf, size| unsafe { libc::lgetxattr(p.as_ptr(), n.as_ptr(), buf, size) })
@@ -206,8 +214,13 @@ fn host_get_fd(fd: BorrowedFd<'_>, name: &[u8]) -> VfsResult<Vec<u8>> {
     host_read(|buf, size| unsafe { libc::fgetxattr(fd.as_raw_fd(), n.as_ptr(), buf, size) })
 }
 
-fn host_list_path(path: &[u8]) -> VfsResult<Vec<u8>> {
-    let p = CString::new(path).map_err(|_| Errno::EINVAL)?;
+fn host_list_path(path: &MetaPath) -> VfsResult<Vec<u8>> {
+    let p = &path.path;
+    if path.follow {
+        // SAFETY: `p` is NUL-terminated; `buf` is null with size 0 or
+        // writable for `size` bytes.
+        return host_read(|buf, size| unsafe { libc::listxattr(p.as_ptr(), buf.cast(), size) });
+    }
     // SAFETY: `p` is NUL-terminated; `buf` is null with size 0 or writable
     // for `size` bytes.
     host_read(|buf, size| unsafe { libc::llistxattr(p.as_ptr(), buf.cast(), size) })
@@ -237,9 +250,10 @@ fn visible_names(list: Vec<u8>, cred: &Cred) -> Vec<u8> {
 
 /// How a node's attributes are reached.
 enum Target<'a> {
-    /// A host node: its host path, or the host fd of an open file.
+    /// A host node: the host fd of an open file, else a path to it.
     Host {
-        path: Vec<u8>,
+        host: &'a HostFs,
+        rel: &'a [u8],
         fd: Option<BorrowedFd<'a>>,
     },
     /// A tmpfs or device node.
@@ -248,10 +262,11 @@ enum Target<'a> {
     Unsupported,
 }
 
-fn target<'a>(loc: &Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a>> {
+fn target<'a>(loc: &'a Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a>> {
     match &loc.node {
         Node::Host(h) => Ok(Target::Host {
-            path: loc.mount.host()?.host_path(&h.rel),
+            host: loc.mount.host()?,
+            rel: &h.rel,
             fd,
         }),
         Node::Tmpfs(_) | Node::Dev(_) => Ok(Target::Memory),
@@ -268,11 +283,11 @@ fn get_loc(
     check_name(name)?;
     let owner = loc.node.owner();
     match target(loc, fd)? {
-        Target::Host { path, fd } => {
+        Target::Host { host, rel, fd } => {
             permission(owner, name, false, cred)?;
             match fd {
                 Some(fd) => host_get_fd(fd, name),
-                None => host_get_path(&path, name),
+                None => host_get_path(&host.meta_path(rel)?, name),
             }
         }
         Target::Memory => tmpfs_get(owner, name, cred),
@@ -282,10 +297,10 @@ fn get_loc(
 
 fn list_loc(loc: &Location, fd: Option<BorrowedFd<'_>>, cred: &Cred) -> VfsResult<Vec<u8>> {
     match target(loc, fd)? {
-        Target::Host { path, fd } => {
+        Target::Host { host, rel, fd } => {
             let list = match fd {
                 Some(fd) => host_list_fd(fd)?,
-                None => host_list_path(&path)?,
+                None => host_list_path(&host.meta_path(rel)?)?,
             };
             Ok(visible_names(list, cred))
         }
@@ -296,6 +311,11 @@ fn list_loc(loc: &Location, fd: Option<BorrowedFd<'_>>, cred: &Cred) -> VfsResul
 fn set_loc(loc: &Location, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -> VfsResult<()> {
     check_flags(flags)?;
     check_name(name)?;
+    if let Some((host, h)) = writable_host(loc) {
+        permission(loc.node.owner(), name, true, cred)?;
+        may_change_security(name, cred)?;
+        return host.set_xattr(h, name, Some(value), flags, cred);
+    }
     match &loc.node {
         Node::Host(_) => Err(Errno::EROFS),
         Node::Tmpfs(_) | Node::Dev(_) => tmpfs_set(loc.node.owner(), name, value, flags, cred),
@@ -304,6 +324,12 @@ fn set_loc(loc: &Location, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -
 }
 
 fn remove_loc(loc: &Location, name: &[u8], cred: &Cred) -> VfsResult<()> {
+    if let Some((host, h)) = writable_host(loc) {
+        check_name(name)?;
+        permission(loc.node.owner(), name, true, cred)?;
+        may_change_security(name, cred)?;
+        return host.set_xattr(h, name, None, 0, cred);
+    }
     if let Node::Host(_) = &loc.node {
         return Err(Errno::EROFS);
     }

@@ -128,7 +128,12 @@ fn do_rename(
     newname: UserAddr,
     flags: u32,
 ) -> SysResult {
-    if flags != 0 {
+    // Linux checks the flags before it reads the names.
+    let known = libc::RENAME_NOREPLACE | libc::RENAME_EXCHANGE | libc::RENAME_WHITEOUT;
+    let exchange = flags & libc::RENAME_EXCHANGE != 0;
+    if flags & !known != 0
+        || (exchange && flags & (libc::RENAME_NOREPLACE | libc::RENAME_WHITEOUT) != 0)
+    {
         return Err(Errno::EINVAL);
     }
     let old = read_path(task, oldname)?;
@@ -137,12 +142,13 @@ fn do_rename(
     let new_base = lookup_base(task, newdfd, &new)?;
     let cred = fs_cred(task);
     let fs = lock(&task.process.fs);
-    task.kernel.vfs.rename(
+    task.kernel.vfs.rename_flags(
         &fs,
         old_base.as_deref(),
         &old,
         new_base.as_deref(),
         &new,
+        flags,
         &cred,
     )?;
     Ok(0)
@@ -163,7 +169,7 @@ syscall! {
 }
 
 syscall! {
-    Partial("a directory of the host's tree cannot be moved (EXDEV); RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT give EINVAL")
+    Partial("a directory of the host's tree cannot be moved in the overlay (EXDEV); RENAME_EXCHANGE and RENAME_WHITEOUT work only in a writable bind (EINVAL elsewhere)")
     => fn renameat2(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
         do_rename(task, olddfd, oldname, newdfd, newname, flags)
     }

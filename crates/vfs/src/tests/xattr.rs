@@ -4,9 +4,7 @@
 use std::ffi::CString;
 
 use super::{err, host_vfs, root, user, CREAT, RD, RW};
-use crate::{
-    Errno, TimeUpdate, ST_RDONLY, ST_RELATIME, ST_VALID, TMPFS_MAGIC, XATTR_CREATE, XATTR_REPLACE,
-};
+use crate::{Errno, TimeUpdate, ST_RELATIME, ST_VALID, TMPFS_MAGIC, XATTR_CREATE, XATTR_REPLACE};
 
 /// What the host answers to `lgetxattr(path, name)`: the value or errno.
 fn host_lgetxattr(path: &str, name: &str) -> Result<Vec<u8>, Errno> {
