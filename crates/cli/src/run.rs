@@ -142,6 +142,9 @@ pub fn run(trace: Option<&str>, mounts: &MountOptions, program: &[OsString]) -> 
     // The run is over when pid 1 ends (as in a pid namespace): no guest
     // process outlives it, not even one between two tracer threads.
     kernel.kill_all_guests();
+    if let Err(e) = vfs.save_persistent() {
+        eprintln!("trapline: cannot save the guest's changes: {e}");
+    }
     match status {
         ExitStatus::Code(c) => ExitCode::from(c as u8),
         ExitStatus::Signaled(sig) => {

@@ -22,6 +22,7 @@ mod namespace;
 mod node;
 mod overlay;
 mod path;
+mod persist;
 mod pipe;
 mod proc;
 mod setup;

@@ -16,12 +16,13 @@
 
 use std::collections::BTreeSet;
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::file::{dir_seek, DirEntry, FileOps};
 use crate::host::{HostFs, HostNode};
 use crate::mount::join_path;
 use crate::node::Node;
+use crate::persist::Persist;
 use crate::stat::{dtype_of_mode, Stat};
 use crate::tmpfs::{CopiedMeta, Inode, Listing, NewNode, Tmpfs};
 use crate::{lock, Errno, VfsResult};
@@ -31,6 +32,8 @@ pub(crate) struct OverlayFs {
     upper: Tmpfs,
     /// Serialises copy ups, so two racing writers copy a file once.
     copy_up: Mutex<()>,
+    /// Where the upper layer is kept between runs (`--persist DIR`).
+    pub(crate) persist: OnceLock<Persist>,
 }
 
 /// The names of a path inside the mount.
@@ -54,6 +57,7 @@ impl OverlayFs {
             lower,
             upper,
             copy_up: Mutex::new(()),
+            persist: OnceLock::new(),
         })
     }
 

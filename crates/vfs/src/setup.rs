@@ -31,6 +31,9 @@ pub struct MountOptions {
     pub root: Option<PathBuf>,
     /// Extra mounts, in order.
     pub mounts: Vec<UserMount>,
+    /// A host directory keeping the root's upper layer between runs
+    /// (`--persist DIR`): loaded now, saved by `Vfs::save_persistent`.
+    pub persist: Option<PathBuf>,
 }
 
 /// A mount asked for on the command line.
@@ -73,6 +76,9 @@ impl Vfs {
             move |errno| MountError { what, errno }
         };
         let mut vfs = Vfs::root_only(root).map_err(fail("--root"))?;
+        if let Some(dir) = &opts.persist {
+            vfs.load_persistent(dir, root)?;
+        }
         vfs.mount_standard().map_err(fail("standard mounts"))?;
         for m in &opts.mounts {
             vfs.mount_user(m).map_err(fail(&m.describe()))?;

@@ -6,6 +6,7 @@ mod fd_table;
 mod host;
 mod host_write;
 mod overlay;
+mod persist;
 mod proc;
 mod tmpfs;
 mod walk;
@@ -112,6 +113,7 @@ impl Fixture {
                 guest: PathBuf::from(std::ffi::OsStr::from_bytes(at)),
                 read_only,
             }],
+            ..crate::MountOptions::default()
         };
         Vfs::new(&opts).expect("vfs with a bind mount")
     }
