@@ -223,3 +223,72 @@ fn the_same_directory_bound_read_only_and_writable() {
     assert!(out.stderr_str().contains("Read-only file system"));
     assert!(dir.join("y").exists() && !dir.join("x").exists());
 }
+
+#[test]
+fn a_bound_file_and_a_bound_directory_change_in_place() {
+    let scratch = Scratch::new("bind-rw-file");
+    let file = scratch.path("f");
+    let dir = scratch.path("d");
+    write(&file, "before\n", 0o644);
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = format!("{}:/mnt/f", file.display());
+    let d = format!("{}:/mnt/d", dir.display());
+    let out = run_trapline_with(
+        &["--bind", &f, "--bind", &d],
+        "/bin/busybox",
+        &[
+            "sh",
+            "-c",
+            "chmod 600 /mnt/f; echo after > /mnt/f; stat -c '%a %s' /mnt/f; \
+             rm /mnt/f; mv /mnt/f /mnt/g; chmod 700 /mnt/d; stat -c %a /mnt/d; \
+             rmdir /mnt/d; true",
+        ],
+        b"",
+    );
+    assert_eq!(out.stdout_str(), "600 6\n700\n");
+    let err = out.stderr_str();
+    assert_eq!(err.matches("Device or resource busy").count(), 3, "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"after\n");
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
+
+/// tar, cp -a, git and python's compileall working in a writable bind
+/// leave the same tree as natively (but for git's objects and the
+/// compiled python, which hold times).
+#[test]
+fn real_programs_in_a_writable_bind() {
+    let script = "cd \"$1\"; mkdir src; echo a > src/a; ln -s a src/l; mkdir src/d; \
+                  chmod 750 src/d; tar --mtime=@0 -cf t.tar src; mkdir x; cd x; tar xf ../t.tar; cd ..; \
+                  cp -a src copy; git init -q repo; cd repo; echo hi > f; git add f; \
+                  git -c user.name=t -c user.email=t@t commit -qm msg; git log --format=%s; \
+                  git status --short; echo 'x = 1' > m.py; \
+                  python3 -c 'import compileall; compileall.compile_dir(\".\", quiet=1)'; \
+                  ls __pycache__";
+    let scratch = Scratch::new("bind-rw-programs");
+    let (native, guest) = (scratch.path("native/w"), scratch.path("guest/w"));
+    std::fs::create_dir_all(&native).unwrap();
+    std::fs::create_dir_all(&guest).unwrap();
+    let n = run_native(
+        "/bin/sh",
+        &["-c", script, "sh", native.to_str().unwrap()],
+        b"",
+    );
+    let g = guest.to_str().unwrap();
+    let spec = format!("{g}:{g}");
+    let ours = run_trapline_with(&["--bind", &spec], "/bin/sh", &["-c", script, "sh", g], b"");
+    assert_eq!(n.status, 0, "{}", n.stderr_str());
+    assert_eq!(
+        (ours.status, ours.stdout_str()),
+        (n.status, n.stdout_str()),
+        "{}",
+        ours.stderr_str()
+    );
+    let tree = |d: &Path| -> Vec<(PathBuf, u32, u32, u32, Vec<u8>)> {
+        snapshot(d)
+            .into_iter()
+            .filter(|(p, ..)| !p.starts_with("repo/.git") && !p.starts_with("repo/__pycache__"))
+            .collect()
+    };
+    assert_eq!(tree(&guest), tree(&native));
+}
