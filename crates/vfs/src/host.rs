@@ -322,14 +322,11 @@ impl HostFs {
         }
     }
 
-    /// Whether the guest may write to this node: anything but devices in
-    /// a writable bind, else only host terminals.
+    /// Whether the guest may write to this node: anything in a writable
+    /// bind (where `open_write` refuses devices, as `nodev` does), else
+    /// only host terminals.
     pub fn writable(&self, n: &HostNode) -> bool {
-        let fmt = n.st.st_mode & libc::S_IFMT;
-        if self.writable {
-            return fmt != libc::S_IFCHR && fmt != libc::S_IFBLK;
-        }
-        fmt == libc::S_IFCHR && is_terminal_path(&n.rel)
+        self.writable || (n.st.st_mode & libc::S_IFMT == libc::S_IFCHR && is_terminal_path(&n.rel))
     }
 
     /// Opens a node for the guest. `write` is only honoured for terminals
@@ -438,23 +435,31 @@ impl HostFile {
 
     /// Writes at `off`, or at the end of the file with `append` (one host
     /// call, `RWF_APPEND`, so appends from several writers never mix).
-    /// With `append` and no `off`, gives the end of the written bytes.
-    fn write_positioned(&self, buf: &[u8], off: u64, append: bool) -> VfsResult<(usize, u64)> {
+    /// Gives the count written and, with `track`, the position after the
+    /// written bytes (for `write`; `pwrite` moves no position).
+    fn write_positioned(
+        &self,
+        buf: &[u8],
+        off: u64,
+        append: bool,
+        track: bool,
+    ) -> VfsResult<(usize, u64)> {
         let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
         let iov = libc::iovec {
             iov_base: buf.as_ptr() as *mut libc::c_void,
             iov_len: buf.len(),
         };
-        // An append moves the host fd's own offset (offset -1), which
-        // then tells where it ended.
-        let (at, flags) = if append {
-            (-1, libc::RWF_APPEND)
-        } else {
-            (off, 0)
+        // A tracked append moves the host fd's own offset (offset -1),
+        // which then tells where it ended; nothing else uses that offset
+        // but `lseek(SEEK_END/DATA/HOLE)`, which sets it first.
+        let (at, flags) = match (append, track) {
+            (true, true) => (-1, libc::RWF_APPEND),
+            (true, false) => (0, libc::RWF_APPEND),
+            (false, _) => (off, 0),
         };
         // SAFETY: one iovec over `buf`, readable for `buf.len()` bytes.
         let n = ret(unsafe { libc::pwritev2(self.raw(), &iov, 1, at, flags) })?;
-        let end = if append {
+        let end = if append && track {
             // SAFETY: lseek has no memory arguments; the offset is ours.
             let r = unsafe { libc::lseek(self.raw(), 0, libc::SEEK_CUR) };
             u64::try_from(r).map_err(|_| host_errno())?
@@ -509,7 +514,7 @@ impl FileOps for HostFile {
             if !self.writable {
                 return Err(Errno::EBADF);
             }
-            let (n, end) = self.write_positioned(buf, *pos, append)?;
+            let (n, end) = self.write_positioned(buf, *pos, append, true)?;
             *pos = end;
             return Ok(n);
         }
@@ -528,7 +533,9 @@ impl FileOps for HostFile {
 
     fn pwrite(&self, buf: &[u8], off: u64, append: bool) -> VfsResult<usize> {
         if self.io == Io::Positioned && self.writable {
-            return self.write_positioned(buf, off, append).map(|(n, _)| n);
+            return self
+                .write_positioned(buf, off, append, false)
+                .map(|(n, _)| n);
         }
         if self.io != Io::HostOffset {
             return Err(Errno::EBADF);
