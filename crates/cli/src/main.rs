@@ -1,7 +1,7 @@
 //! `trapline`: the command line.
 //!
-//! * `trapline run [--trace[=FILE]] [--root DIR] [--bind HOST:GUEST[:ro]]
-//!   [--tmpfs GUEST] -- PROGRAM ARGS...` runs a program under Trapline and
+//! * `trapline run [--trace[=FILE]] [--root DIR] [--bind HOST:GUEST[:ro|:rw]]
+//!   [--tmpfs GUEST] [--persist DIR] -- PROGRAM ARGS...` runs a program under Trapline and
 //!   exits with its status (128+N if a signal killed it).
 //! * `trapline syscalls [--format table|tsv]` prints the syscall table with
 //!   the implementation status of each call.
@@ -38,13 +38,19 @@ enum Command {
         /// in-memory layer) instead of the host's /.
         #[arg(long, value_name = "DIR")]
         root: Option<std::path::PathBuf>,
-        /// Show the host directory or file HOST at GUEST; with :ro
-        /// read-only. Repeatable; made after the --tmpfs mounts.
-        #[arg(long, value_name = "HOST:GUEST[:ro]", value_parser = mounts::parse_bind)]
+        /// Show the host directory or file HOST at GUEST. The guest's
+        /// changes there are made on the host, inside HOST only; with :ro
+        /// it is read-only. Repeatable; made after the --tmpfs mounts.
+        #[arg(long, value_name = "HOST:GUEST[:ro|:rw]", value_parser = mounts::parse_bind)]
         bind: Vec<UserMount>,
         /// Mount an empty private tmpfs at GUEST. Repeatable.
         #[arg(long, value_name = "GUEST", value_parser = mounts::parse_tmpfs)]
         tmpfs: Vec<UserMount>,
+        /// Keep the guest's changes to / in the host directory DIR (made
+        /// if missing): loaded at the start, saved when the run ends. The
+        /// host's files stay untouched.
+        #[arg(long, value_name = "DIR")]
+        persist: Option<std::path::PathBuf>,
         /// The program and its arguments (PROGRAM is looked up in PATH).
         #[arg(
             required = true,
@@ -78,15 +84,21 @@ fn main() -> ExitCode {
             root,
             bind,
             tmpfs,
+            persist,
             program,
         } => {
             let root = match root.map(mounts::absolute_dir).transpose() {
                 Ok(r) => r,
                 Err(e) => return run::fail(&e, 2),
             };
+            let persist = match persist.map(|p| std::path::absolute(&p)).transpose() {
+                Ok(p) => p,
+                Err(e) => return run::fail(&format!("--persist: {e}"), 2),
+            };
             let mounts = MountOptions {
                 root,
                 mounts: tmpfs.into_iter().chain(bind).collect(),
+                persist,
             };
             run::run(trace.as_deref(), &mounts, &program)
         }

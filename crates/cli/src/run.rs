@@ -72,7 +72,7 @@ pub fn run(trace: Option<&str>, mounts: &MountOptions, program: &[OsString]) -> 
     let rlimits = Rlimits::from_host();
     raise_own_fd_limit();
     let mut fs_context = FsContext::new(&vfs);
-    fs_context.set_umask(host_umask());
+    fs_context.set_umask(take_host_umask());
 
     let pid = kernel.alloc_pid();
     fs_context.set_pid(pid);
@@ -142,6 +142,9 @@ pub fn run(trace: Option<&str>, mounts: &MountOptions, program: &[OsString]) -> 
     // The run is over when pid 1 ends (as in a pid namespace): no guest
     // process outlives it, not even one between two tracer threads.
     kernel.kill_all_guests();
+    if let Err(e) = vfs.save_persistent() {
+        eprintln!("trapline: cannot save the guest's changes: {e}");
+    }
     match status {
         ExitStatus::Code(c) => ExitCode::from(c as u8),
         ExitStatus::Signaled(sig) => {
@@ -193,15 +196,13 @@ fn stdio_fds() -> FdTable {
     table
 }
 
-/// The umask Trapline was started with (there is no way to read it
-/// without setting it).
-fn host_umask() -> u32 {
-    // SAFETY: umask cannot fail; the old value is restored at once.
-    unsafe {
-        let old = libc::umask(0o022);
-        libc::umask(old);
-        old
-    }
+/// The umask Trapline was started with, which becomes the guest's.
+/// Trapline's own is 0 from now on: the kernel applies the guest's umask
+/// to the modes it asks the host for (files made in a writable bind),
+/// and the host must not apply another.
+fn take_host_umask() -> u32 {
+    // SAFETY: umask cannot fail.
+    unsafe { libc::umask(0) }
 }
 
 fn raise_own_fd_limit() {

@@ -1,13 +1,15 @@
 //! Changing attributes: mode, owner, times, size. Only tmpfs nodes can be
-//! changed, and host nodes an overlay copies up; other host nodes are
-//! read-only (`EROFS`) and the kernel's device and `/proc` nodes are fixed
-//! (`EPERM`).
+//! changed, host nodes an overlay copies up, and those of a writable bind
+//! (on the host, `host_write.rs`); other host nodes are read-only
+//! (`EROFS`) and the kernel's device and `/proc` nodes are fixed (`EPERM`).
 
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
 use crate::cred::{self, Cred, MAY_WRITE};
 use crate::file::OpenFile;
 use crate::fs_context::FsContext;
+use crate::host_write::writable_host;
 use crate::mount::Location;
 use crate::node::Node;
 use crate::notify::{NodeKey, IN_ATTRIB};
@@ -33,7 +35,7 @@ pub enum TimeUpdate {
 fn check_changeable(loc: &Location) -> VfsResult<()> {
     match &loc.node {
         Node::Tmpfs(_) => Ok(()),
-        Node::Host(_) if loc.mount.overlay().is_some() => Ok(()),
+        Node::Host(_) if loc.mount.overlay().is_some() || writable_host(loc).is_some() => Ok(()),
         Node::Host(_) => Err(Errno::EROFS),
         Node::Dev(_) | Node::Proc(_) => Err(Errno::EPERM),
     }
@@ -51,6 +53,15 @@ fn changeable(loc: &Location) -> VfsResult<Arc<Inode>> {
     }
 }
 
+/// The host fd of an open file whose attributes are changed, if it has
+/// one: a writable bind changes the file it is open on, even renamed or
+/// deleted since.
+type Held<'a> = Option<BorrowedFd<'a>>;
+
+fn held(file: &OpenFile) -> Held<'_> {
+    file.ops().host_meta_fd()
+}
+
 fn file_loc(file: &OpenFile) -> VfsResult<&Location> {
     if file.is_path_only() {
         return Err(Errno::EBADF);
@@ -58,7 +69,7 @@ fn file_loc(file: &OpenFile) -> VfsResult<&Location> {
     file.loc.as_ref().ok_or(Errno::EPERM)
 }
 
-fn chmod_loc(loc: &Location, mode: u32, cred: &Cred) -> VfsResult<()> {
+fn chmod_loc(loc: &Location, fd: Held, mode: u32, cred: &Cred) -> VfsResult<()> {
     check_changeable(loc)?;
     let owner = loc.node.owner();
     if !cred.is_root() && cred.uid != owner.uid {
@@ -68,10 +79,19 @@ fn chmod_loc(loc: &Location, mode: u32, cred: &Cred) -> VfsResult<()> {
     if !cred.is_root() && !cred.in_group(owner.gid) {
         mode &= !libc::S_ISGID;
     }
+    if let Some((host, h)) = writable_host(loc) {
+        return host.chmod(h, fd, mode, cred);
+    }
     changeable(loc)?.set_mode(mode)
 }
 
-fn chown_loc(loc: &Location, uid: Option<u32>, gid: Option<u32>, cred: &Cred) -> VfsResult<()> {
+fn chown_loc(
+    loc: &Location,
+    fd: Held,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    cred: &Cred,
+) -> VfsResult<()> {
     check_changeable(loc)?;
     let owner = loc.node.owner();
     if !cred.is_root() {
@@ -82,12 +102,21 @@ fn chown_loc(loc: &Location, uid: Option<u32>, gid: Option<u32>, cred: &Cred) ->
             return Err(Errno::EPERM);
         }
     }
+    if let Some((host, h)) = writable_host(loc) {
+        return host.chown(h, fd, uid, gid, cred);
+    }
     let not_dir = owner.mode & libc::S_IFMT != libc::S_IFDIR;
     changeable(loc)?.set_owner(uid, gid, not_dir && (uid.is_some() || gid.is_some()));
     Ok(())
 }
 
-fn utimens_loc(loc: &Location, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred) -> VfsResult<()> {
+fn utimens_loc(
+    loc: &Location,
+    fd: Held,
+    atime: TimeUpdate,
+    mtime: TimeUpdate,
+    cred: &Cred,
+) -> VfsResult<()> {
     if atime == TimeUpdate::Omit && mtime == TimeUpdate::Omit {
         return Ok(());
     }
@@ -103,6 +132,9 @@ fn utimens_loc(loc: &Location, atime: TimeUpdate, mtime: TimeUpdate, cred: &Cred
             return Err(Errno::EPERM);
         }
         cred::check(cred, owner, MAY_WRITE)?;
+    }
+    if let Some((host, h)) = writable_host(loc) {
+        return host.utimens(h, fd, atime, mtime, cred);
     }
     let now = Timespec::now();
     let pick = |t: TimeUpdate| match t {
@@ -130,13 +162,13 @@ impl Vfs {
         if found.loc.node.is_symlink() {
             return Err(Errno::EOPNOTSUPP);
         }
-        chmod_loc(&found.loc, mode, cred)?;
+        chmod_loc(&found.loc, None, mode, cred)?;
         self.attrib_changed(&found);
         Ok(())
     }
 
     pub fn fchmod(&self, file: &OpenFile, mode: u32, cred: &Cred) -> VfsResult<()> {
-        chmod_loc(file_loc(file)?, mode, cred)?;
+        chmod_loc(file_loc(file)?, held(file), mode, cred)?;
         file.raise(IN_ATTRIB);
         Ok(())
     }
@@ -166,7 +198,7 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<()> {
         let found = self.lookup(ctx, base, path, follow, cred)?;
-        chown_loc(&found.loc, uid, gid, cred)?;
+        chown_loc(&found.loc, None, uid, gid, cred)?;
         self.attrib_changed(&found);
         Ok(())
     }
@@ -178,7 +210,7 @@ impl Vfs {
         gid: Option<u32>,
         cred: &Cred,
     ) -> VfsResult<()> {
-        chown_loc(file_loc(file)?, uid, gid, cred)?;
+        chown_loc(file_loc(file)?, held(file), uid, gid, cred)?;
         file.raise(IN_ATTRIB);
         Ok(())
     }
@@ -196,7 +228,7 @@ impl Vfs {
         cred: &Cred,
     ) -> VfsResult<()> {
         let found = self.lookup(ctx, base, path, follow, cred)?;
-        utimens_loc(&found.loc, atime, mtime, cred)?;
+        utimens_loc(&found.loc, None, atime, mtime, cred)?;
         self.attrib_changed(&found);
         Ok(())
     }
@@ -209,7 +241,7 @@ impl Vfs {
         mtime: TimeUpdate,
         cred: &Cred,
     ) -> VfsResult<()> {
-        utimens_loc(file_loc(file)?, atime, mtime, cred)?;
+        utimens_loc(file_loc(file)?, held(file), atime, mtime, cred)?;
         file.raise(IN_ATTRIB);
         Ok(())
     }
@@ -232,7 +264,7 @@ impl Vfs {
         gid: Option<u32>,
         cred: &Cred,
     ) -> VfsResult<()> {
-        chown_loc(&self.empty_path_loc(ctx, base)?, uid, gid, cred)
+        chown_loc(&self.empty_path_loc(ctx, base)?, None, uid, gid, cred)
     }
 
     /// `utimensat(dirfd, "", ..., AT_EMPTY_PATH)`: `base` (or the cwd).
@@ -244,7 +276,7 @@ impl Vfs {
         mtime: TimeUpdate,
         cred: &Cred,
     ) -> VfsResult<()> {
-        utimens_loc(&self.empty_path_loc(ctx, base)?, atime, mtime, cred)
+        utimens_loc(&self.empty_path_loc(ctx, base)?, None, atime, mtime, cred)
     }
 
     /// `linkat(dirfd, "", ..., AT_EMPTY_PATH)`: a new name for the file
@@ -282,6 +314,9 @@ impl Vfs {
         }
         check_changeable(loc)?;
         cred::check(cred, loc.node.owner(), MAY_WRITE)?;
+        if let Some((host, h)) = writable_host(loc) {
+            return host.truncate(h, len, cred);
+        }
         let inode = match (&loc.node, loc.mount.overlay()) {
             // Truncating to nothing needs none of the lower bytes.
             (n @ Node::Host(_), Some(overlay)) => overlay.copy_up(n, len > 0)?,

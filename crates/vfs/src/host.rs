@@ -1,12 +1,22 @@
-//! The host's file system, read-only, seen through a root prefix.
+//! The host's file system seen through a root directory.
 //!
 //! A guest path inside this mount (`rel`, always starting with `/`) is the
-//! host path `root + rel`. Only host terminals (`/dev/tty`, `/dev/pts/*`)
-//! may be opened for writing; every other write is refused before any host
-//! call is made. `host_stdio` wraps the fds Trapline inherited.
+//! host path `root + rel`. The host's own `/` (the default lower layer,
+//! `/proc`'s passthrough files) is reached by absolute host paths: there is
+//! nothing outside it to protect. Any other tree (`--root DIR`, `--bind`)
+//! is *confined*: Trapline holds an `O_PATH` fd of its root and resolves
+//! every `rel` below it with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+//! | RESOLVE_NO_MAGICLINKS)`, so no symlink or `..` on the host, even one a
+//! guest makes or moves in while we look, leads outside. (The guest's own
+//! symlinks are followed by the vfs's walk, in the guest's tree.)
+//!
+//! A read-only tree lets only host terminals (`/dev/tty`, `/dev/pts/*`) be
+//! opened for writing; every other write is refused before any host call
+//! is made. A writable bind changes the host through `host_write.rs`.
+//! `host_stdio` wraps the fds Trapline inherited.
 
 use std::collections::VecDeque;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +29,63 @@ pub(crate) struct HostFs {
     /// The host directory that is the guest's `/` here; empty for the
     /// host's own `/`.
     root: Vec<u8>,
+    /// For a confined tree: an `O_PATH` fd of the root, every path is
+    /// resolved beneath.
+    beneath: Option<OwnedFd>,
+    /// Whether the guest may change it (`--bind HOST:GUEST[:rw]`).
+    pub(crate) writable: bool,
+}
+
+/// `struct open_how` of `openat2` (the libc crate's cannot be built).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+/// How every path below a confined root is resolved: never above it, never
+/// through a symlink (the last component itself may be one, with
+/// `O_NOFOLLOW`), never through `/proc`'s magic links.
+const RESOLVE_CONFINED: u64 =
+    libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+
+/// `openat2(dir, path, flags, mode)` with `RESOLVE_CONFINED`; `path` is
+/// relative.
+pub(crate) fn openat_beneath(
+    dir: BorrowedFd<'_>,
+    path: &CStr,
+    flags: i32,
+    mode: u32,
+) -> VfsResult<OwnedFd> {
+    let how = OpenHow {
+        flags: (flags | libc::O_CLOEXEC) as u32 as u64,
+        mode: u64::from(mode),
+        resolve: RESOLVE_CONFINED,
+    };
+    // SAFETY: `path` is NUL-terminated and `how` is a valid `open_how` of
+    // the size we pass, both alive for the call.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir.as_raw_fd(),
+            path.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    if fd < 0 {
+        return Err(host_errno());
+    }
+    // SAFETY: openat2 just returned this fd; nobody else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// The path through `/proc/self/fd` that names exactly the file `fd` is
+/// open on (for host calls that take no fd).
+pub(crate) fn fd_path(fd: BorrowedFd<'_>) -> CString {
+    // A decimal number holds no NUL.
+    CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap_or_default()
 }
 
 /// A node of the host file system, with the `lstat` its lookup saw.
@@ -39,6 +106,22 @@ fn cstr(path: &[u8]) -> VfsResult<CString> {
     CString::new(path).map_err(|_| Errno::EINVAL)
 }
 
+/// A host path for a node, for host calls that take a path: its host path
+/// (which must not be followed: the `l` calls), or in a confined tree the
+/// `/proc/self/fd` link of an `O_PATH` fd of the node, which names exactly
+/// that node and is to be followed (the fd stays open with this).
+pub(crate) struct MetaPath {
+    pub path: CString,
+    pub follow: bool,
+    _pin: Option<OwnedFd>,
+}
+
+/// `rel` without its leading slashes: a path relative to the root.
+pub(crate) fn below_root(rel: &[u8]) -> &[u8] {
+    let start = rel.iter().position(|&b| b != b'/').unwrap_or(rel.len());
+    &rel[start..]
+}
+
 /// Whether `rel` names a host terminal the guest may open for writing.
 fn is_terminal_path(rel: &[u8]) -> bool {
     rel == b"/dev/tty"
@@ -53,7 +136,28 @@ impl HostFs {
         while root.last() == Some(&b'/') {
             root.pop();
         }
-        HostFs { root }
+        HostFs {
+            root,
+            beneath: None,
+            writable: false,
+        }
+    }
+
+    /// A tree the guest must not leave: the host directory (or file)
+    /// `root`, held open from now on; `writable` for a read-write bind.
+    pub fn confined(root: &[u8], writable: bool) -> VfsResult<HostFs> {
+        let mut fs = HostFs::new(root);
+        let path = cstr(if fs.root.is_empty() { b"/" } else { &fs.root })?;
+        // SAFETY: `path` is NUL-terminated. The user's own path may go
+        // through symlinks; what is below it may not.
+        let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(host_errno());
+        }
+        // SAFETY: `fd` was just returned by open and is ours alone.
+        fs.beneath = Some(unsafe { OwnedFd::from_raw_fd(fd) });
+        fs.writable = writable;
+        Ok(fs)
     }
 
     /// The host directory shown as `/` (empty for the host's `/`).
@@ -73,7 +177,75 @@ impl HostFs {
         p
     }
 
+    /// Opens the node at `rel` itself (never following it if it is a
+    /// symlink) with `flags`, which create nothing.
+    pub(crate) fn open_rel(&self, rel: &[u8], flags: i32) -> VfsResult<OwnedFd> {
+        // openat2 refuses O_PATH with any flag it ignores.
+        let flags = if flags & libc::O_PATH != 0 {
+            flags | libc::O_CLOEXEC
+        } else {
+            flags | libc::O_CLOEXEC | libc::O_NOCTTY
+        };
+        let Some(root) = &self.beneath else {
+            let p = cstr(&self.host_path(rel))?;
+            // SAFETY: `p` is NUL-terminated; the flags never create.
+            let fd = unsafe { libc::open(p.as_ptr(), flags | libc::O_NOFOLLOW) };
+            if fd < 0 {
+                return Err(host_errno());
+            }
+            // SAFETY: `fd` was just returned by open and is ours alone.
+            return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
+        };
+        let inside = below_root(rel);
+        if inside.is_empty() {
+            // The root itself, which may be a file: reopened through its
+            // fd's magic link, which names exactly that file.
+            let p = fd_path(root.as_fd());
+            // SAFETY: `p` is NUL-terminated; the flags never create.
+            let fd = unsafe { libc::open(p.as_ptr(), flags) };
+            if fd < 0 {
+                return Err(host_errno());
+            }
+            // SAFETY: `fd` was just returned by open and is ours alone.
+            return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
+        }
+        openat_beneath(root.as_fd(), &cstr(inside)?, flags | libc::O_NOFOLLOW, 0)
+    }
+
+    /// A path naming the node at `rel` for host calls that take no fd.
+    pub(crate) fn meta_path(&self, rel: &[u8]) -> VfsResult<MetaPath> {
+        if !self.is_confined() {
+            return Ok(MetaPath {
+                path: cstr(&self.host_path(rel))?,
+                follow: false,
+                _pin: None,
+            });
+        }
+        let pin = self.open_rel(rel, libc::O_PATH)?;
+        Ok(MetaPath {
+            path: fd_path(pin.as_fd()),
+            follow: true,
+            _pin: Some(pin),
+        })
+    }
+
+    /// The host's `statfs` of the file system the node at `rel` is on.
+    pub(crate) fn statfs(&self, rel: &[u8]) -> VfsResult<crate::StatFs> {
+        if self.is_confined() {
+            return crate::statfs::host_fstatfs(self.open_rel(rel, libc::O_PATH)?.as_fd());
+        }
+        crate::statfs::host_statfs(&self.host_path(rel))
+    }
+
+    /// Whether paths are resolved beneath a root fd.
+    pub(crate) fn is_confined(&self) -> bool {
+        self.beneath.is_some()
+    }
+
     pub fn lstat(&self, rel: &[u8]) -> VfsResult<libc::stat> {
+        if self.is_confined() {
+            return fstat(self.open_rel(rel, libc::O_PATH)?.as_fd());
+        }
         let p = cstr(&self.host_path(rel))?;
         // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -121,19 +293,23 @@ impl HostFs {
     }
 
     pub fn readlink(&self, n: &HostNode) -> VfsResult<Vec<u8>> {
-        let p = cstr(&self.host_path(&n.rel))?;
+        // Confined: the link itself, opened beneath the root, read with an
+        // empty path.
+        let (link, p) = if self.is_confined() {
+            (
+                Some(self.open_rel(&n.rel, libc::O_PATH)?),
+                CString::default(),
+            )
+        } else {
+            (None, cstr(&self.host_path(&n.rel))?)
+        };
+        let dir = link.as_ref().map_or(libc::AT_FDCWD, |fd| fd.as_raw_fd());
         let mut buf = vec![0u8; 4096];
         loop {
             // SAFETY: `p` is NUL-terminated and `buf` is writable for
-            // `buf.len()` bytes.
-            let r = unsafe {
-                libc::readlinkat(
-                    libc::AT_FDCWD,
-                    p.as_ptr(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                )
-            };
+            // `buf.len()` bytes; `dir` is AT_FDCWD or an fd we hold.
+            let r =
+                unsafe { libc::readlinkat(dir, p.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
             let n = usize::try_from(r).map_err(|_| host_errno())?;
             if n < buf.len() {
                 buf.truncate(n);
@@ -146,34 +322,35 @@ impl HostFs {
         }
     }
 
-    /// Whether the guest may write to this node: only host terminals.
+    /// Whether the guest may write to this node: anything in a writable
+    /// bind (where `open_write` refuses devices, as `nodev` does), else
+    /// only host terminals.
     pub fn writable(&self, n: &HostNode) -> bool {
-        n.st.st_mode & libc::S_IFMT == libc::S_IFCHR && is_terminal_path(&n.rel)
-    }
-
-    fn open_host(&self, rel: &[u8], flags: i32) -> VfsResult<OwnedFd> {
-        let p = cstr(&self.host_path(rel))?;
-        // SAFETY: `p` is NUL-terminated; the flags never create or truncate.
-        let fd = unsafe {
-            libc::open(
-                p.as_ptr(),
-                flags | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NOFOLLOW,
-            )
-        };
-        if fd < 0 {
-            return Err(host_errno());
-        }
-        // SAFETY: `fd` was just returned by open and is owned by nobody else.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        self.writable || (n.st.st_mode & libc::S_IFMT == libc::S_IFCHR && is_terminal_path(&n.rel))
     }
 
     /// Opens a node for the guest. `write` is only honoured for terminals
     /// (the caller has already refused other writes with `EROFS`).
     pub fn open(&self, n: &HostNode, acc: i32, write: bool) -> VfsResult<Arc<dyn FileOps>> {
+        self.open_with(n, acc, write, false)
+    }
+
+    /// `open`, and in a writable bind, where anything but a directory is
+    /// opened by `open_write`, truncating with `trunc` (`O_TRUNC`).
+    pub fn open_with(
+        &self,
+        n: &HostNode,
+        acc: i32,
+        write: bool,
+        trunc: bool,
+    ) -> VfsResult<Arc<dyn FileOps>> {
+        if self.writable && n.st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+            return self.open_write(n, acc, trunc);
+        }
         match n.st.st_mode & libc::S_IFMT {
             libc::S_IFSOCK => Err(Errno::ENXIO),
             libc::S_IFDIR => {
-                let fd = self.open_host(&n.rel, libc::O_RDONLY | libc::O_DIRECTORY)?;
+                let fd = self.open_rel(&n.rel, libc::O_RDONLY | libc::O_DIRECTORY)?;
                 Ok(Arc::new(HostDir {
                     fd,
                     cursor: Mutex::new(DirCursor::default()),
@@ -196,7 +373,7 @@ impl HostFs {
                     // A host FIFO must not block the kernel in open.
                     flags |= libc::O_NONBLOCK;
                 }
-                let fd = self.open_host(&n.rel, flags)?;
+                let fd = self.open_rel(&n.rel, flags)?;
                 let file = HostFile::new(fd, fmt == libc::S_IFREG || fmt == libc::S_IFBLK, false);
                 if terminal && !file.terminal {
                     return Err(Errno::EROFS);
@@ -225,6 +402,9 @@ pub(crate) struct HostFile {
     io: Io,
     terminal: bool,
     regular: bool,
+    /// A file of a writable bind opened for writing: writes, `ftruncate`
+    /// and `fsync` go to the host.
+    writable: bool,
 }
 
 impl HostFile {
@@ -241,7 +421,52 @@ impl HostFile {
             io,
             terminal,
             regular: seekable,
+            writable: false,
         }
+    }
+
+    /// A file of a writable bind, open for writing if `writable`.
+    pub(crate) fn in_writable_bind(fd: OwnedFd, regular: bool, writable: bool) -> HostFile {
+        HostFile {
+            writable,
+            ..HostFile::new(fd, regular, false)
+        }
+    }
+
+    /// Writes at `off`, or at the end of the file with `append` (one host
+    /// call, `RWF_APPEND`, so appends from several writers never mix).
+    /// Gives the count written and, with `track`, the position after the
+    /// written bytes (for `write`; `pwrite` moves no position).
+    fn write_positioned(
+        &self,
+        buf: &[u8],
+        off: u64,
+        append: bool,
+        track: bool,
+    ) -> VfsResult<(usize, u64)> {
+        let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
+        let iov = libc::iovec {
+            iov_base: buf.as_ptr() as *mut libc::c_void,
+            iov_len: buf.len(),
+        };
+        // A tracked append moves the host fd's own offset (offset -1),
+        // which then tells where it ended; nothing else uses that offset
+        // but `lseek(SEEK_END/DATA/HOLE)`, which sets it first.
+        let (at, flags) = match (append, track) {
+            (true, true) => (-1, libc::RWF_APPEND),
+            (true, false) => (0, libc::RWF_APPEND),
+            (false, _) => (off, 0),
+        };
+        // SAFETY: one iovec over `buf`, readable for `buf.len()` bytes.
+        let n = ret(unsafe { libc::pwritev2(self.raw(), &iov, 1, at, flags) })?;
+        let end = if append && track {
+            // SAFETY: lseek has no memory arguments; the offset is ours.
+            let r = unsafe { libc::lseek(self.raw(), 0, libc::SEEK_CUR) };
+            u64::try_from(r).map_err(|_| host_errno())?
+        } else {
+            off as u64 + n as u64
+        };
+        Ok((n, end))
     }
 
     fn raw(&self) -> i32 {
@@ -283,10 +508,15 @@ impl FileOps for HostFile {
         ret(unsafe { libc::read(self.raw(), buf.as_mut_ptr().cast(), buf.len()) })
     }
 
-    fn write(&self, buf: &[u8], pos: &mut u64, _append: bool) -> VfsResult<usize> {
+    fn write(&self, buf: &[u8], pos: &mut u64, append: bool) -> VfsResult<usize> {
         if self.io == Io::Positioned {
-            // Files we open by path are never writable.
-            return Err(Errno::EBADF);
+            // Files we open by path are writable only in a writable bind.
+            if !self.writable {
+                return Err(Errno::EBADF);
+            }
+            let (n, end) = self.write_positioned(buf, *pos, append, true)?;
+            *pos = end;
+            return Ok(n);
         }
         // SAFETY: `buf` is readable for `buf.len()` bytes. O_APPEND, if
         // any, is the host fd's own.
@@ -301,7 +531,12 @@ impl FileOps for HostFile {
         ret(unsafe { libc::pread(self.raw(), buf.as_mut_ptr().cast(), buf.len(), off) })
     }
 
-    fn pwrite(&self, buf: &[u8], off: u64, _append: bool) -> VfsResult<usize> {
+    fn pwrite(&self, buf: &[u8], off: u64, append: bool) -> VfsResult<usize> {
+        if self.io == Io::Positioned && self.writable {
+            return self
+                .write_positioned(buf, off, append, false)
+                .map(|(n, _)| n);
+        }
         if self.io != Io::HostOffset {
             return Err(Errno::EBADF);
         }
@@ -328,11 +563,13 @@ impl FileOps for HostFile {
     }
 
     fn truncate(&self, len: u64) -> VfsResult<()> {
-        if self.io != Io::HostOffset || !self.regular {
+        let ours = self.io == Io::HostOffset || self.writable;
+        if !ours || !self.regular {
             return Err(Errno::EINVAL);
         }
         let len = i64::try_from(len).map_err(|_| Errno::EINVAL)?;
-        // SAFETY: no memory arguments; this is an inherited stdio file.
+        // SAFETY: no memory arguments; this is an inherited stdio file or
+        // one of a writable bind.
         if unsafe { libc::ftruncate(self.raw(), len) } < 0 {
             return Err(host_errno());
         }
@@ -340,10 +577,10 @@ impl FileOps for HostFile {
     }
 
     fn fsync(&self) -> VfsResult<()> {
-        // Files we open by path are never written, so there is nothing to
-        // flush; other files (stdio, terminals, FIFOs) get the host's
-        // answer, which is EINVAL for streams.
-        if self.io == Io::Positioned {
+        // Files we open by path are written only in a writable bind, so
+        // otherwise there is nothing to flush; other files (stdio,
+        // terminals, FIFOs) get the host's answer, EINVAL for streams.
+        if self.io == Io::Positioned && !self.writable {
             return Ok(());
         }
         // SAFETY: no memory arguments.

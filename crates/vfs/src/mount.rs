@@ -56,6 +56,15 @@ impl Mount {
         }
     }
 
+    /// Its root, with a host root's attributes looked up again: they
+    /// change (a writable bind's root can be changed by the guest).
+    pub fn current_root(&self) -> VfsResult<Node> {
+        match (&self.fs, &self.root) {
+            (FsKind::Host(fs), Node::Host(h)) => Ok(Node::Host(fs.node(&h.rel)?)),
+            _ => Ok(self.root.clone()),
+        }
+    }
+
     pub fn overlay(&self) -> Option<&OverlayFs> {
         match &self.fs {
             FsKind::Overlay(o) => Some(o),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::cred::{self, Cred, Owner, MAY_EXEC, MAY_WRITE};
 use crate::file::OpenFile;
 use crate::fs_context::FsContext;
+use crate::host_write::writable_host;
 use crate::mount::Location;
 use crate::node::Node;
 use crate::notify::{
@@ -33,14 +34,21 @@ impl Vfs {
         }
     }
 
+    /// `EBUSY` if a mount sits on `name` of `dir`: it cannot be removed or
+    /// renamed.
+    fn not_mounted_on(&self, dir: &Location, name: &[u8]) -> VfsResult<()> {
+        match self.mounts.mounted_on(dir, name) {
+            Some(_) => Err(Errno::EBUSY),
+            None => Ok(()),
+        }
+    }
+
     /// The tmpfs directory to remove or rename `name` of `dir` in (an
     /// overlay's upper one, copied up), or the errno for a host or device
     /// directory. Removing or renaming a name of `/proc` is `EPERM` as on
     /// Linux (`ENOENT` if there is no such name); a mount point is `EBUSY`.
     fn tmpfs_dir(&self, dir: &Location, name: &[u8]) -> VfsResult<Arc<Inode>> {
-        if self.mounts.mounted_on(dir, name).is_some() {
-            return Err(Errno::EBUSY);
-        }
+        self.not_mounted_on(dir, name)?;
         if let Some(overlay) = dir.mount.overlay() {
             return overlay.copy_up(&dir.node, false);
         }
@@ -89,8 +97,11 @@ impl Vfs {
         let Last::Name(name) = &p.last else {
             return Err(Errno::EEXIST);
         };
-        let dir = self.creatable_dir(&p, name)?;
         let mode = mode & (0o777 | libc::S_ISVTX) & !ctx.umask();
+        if let Some((host, dir)) = writable_host(&p.dir) {
+            return host.mkdir(dir, name, p.trailing, mode, cred);
+        }
+        let dir = self.creatable_dir(&p, name)?;
         p.dir
             .mount
             .tmpfs()?
@@ -168,6 +179,9 @@ impl Vfs {
         if p.trailing {
             return Err(self.exists_or(&p, name, Errno::ENOENT));
         }
+        if let Some((host, dir)) = writable_host(&p.dir) {
+            return host.symlink(dir, name, target, cred);
+        }
         let dir = self.creatable_dir(&p, name)?;
         p.dir
             .mount
@@ -213,6 +227,12 @@ impl Vfs {
         if self.child(&p.dir, name).is_ok() {
             return Err(Errno::EEXIST);
         }
+        if let Some((host, dir)) = writable_host(&p.dir) {
+            return match (&src.node, Arc::ptr_eq(&src.mount, &p.dir.mount)) {
+                (Node::Host(s), true) => host.link(s, dir, name, cred),
+                _ => Err(Errno::EXDEV),
+            };
+        }
         let dir = self.creatable_dir(&p, name)?;
         if !Arc::ptr_eq(&src.mount, &p.dir.mount) {
             return Err(Errno::EXDEV);
@@ -241,6 +261,10 @@ impl Vfs {
         let Last::Name(name) = &p.last else {
             return Err(Errno::EISDIR);
         };
+        if let Some((host, dir)) = writable_host(&p.dir) {
+            self.not_mounted_on(&p.dir, name)?;
+            return host.remove(dir, name, p.trailing, false, cred);
+        }
         let dir = self.tmpfs_dir(&p.dir, name)?;
         let tmpfs = p.dir.mount.tmpfs()?;
         let watched = self.watched_entry(&p.dir, name);
@@ -280,6 +304,10 @@ impl Vfs {
             Last::DotDot => return Err(Errno::ENOTEMPTY),
             Last::Root => return Err(Errno::EBUSY),
         };
+        if let Some((host, dir)) = writable_host(&p.dir) {
+            self.not_mounted_on(&p.dir, name)?;
+            return host.remove(dir, name, p.trailing, true, cred);
+        }
         let dir = self.tmpfs_dir(&p.dir, name)?;
         let tmpfs = p.dir.mount.tmpfs()?;
         let watched = self.watched_entry(&p.dir, name);
@@ -346,6 +374,14 @@ impl Vfs {
                 Errno::EBUSY
             });
         };
+        if let (Some((host, odir)), Some((_, ndir))) =
+            (writable_host(&op.dir), writable_host(&np.dir))
+        {
+            self.not_mounted_on(&op.dir, oname)?;
+            self.not_mounted_on(&np.dir, nname)?;
+            let (ot, nt) = (op.trailing, np.trailing);
+            return host.rename(odir, oname, ot, ndir, nname, nt, flags, cred);
+        }
         let odir = self.tmpfs_dir(&op.dir, oname)?;
         let ndir = self.tmpfs_dir(&np.dir, nname)?;
         let moved = self.watched_entry(&op.dir, oname);

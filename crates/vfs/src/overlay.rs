@@ -15,22 +15,25 @@
 //! does not change when a file is first written.
 
 use std::collections::BTreeSet;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
-use std::sync::{Arc, Mutex};
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::file::{dir_seek, DirEntry, FileOps};
 use crate::host::{HostFs, HostNode};
 use crate::mount::join_path;
 use crate::node::Node;
+use crate::persist::Persist;
 use crate::stat::{dtype_of_mode, Stat};
 use crate::tmpfs::{CopiedMeta, Inode, Listing, NewNode, Tmpfs};
-use crate::{host_errno, lock, Errno, VfsResult};
+use crate::{lock, Errno, VfsResult};
 
 pub(crate) struct OverlayFs {
     lower: Arc<HostFs>,
     upper: Tmpfs,
     /// Serialises copy ups, so two racing writers copy a file once.
     copy_up: Mutex<()>,
+    /// Where the upper layer is kept between runs (`--persist DIR`).
+    pub(crate) persist: OnceLock<Persist>,
 }
 
 /// The names of a path inside the mount.
@@ -54,6 +57,7 @@ impl OverlayFs {
             lower,
             upper,
             copy_up: Mutex::new(()),
+            persist: OnceLock::new(),
         })
     }
 
@@ -222,19 +226,7 @@ impl OverlayFs {
     }
 
     fn open_lower(&self, rel: &[u8]) -> VfsResult<OwnedFd> {
-        let path = std::ffi::CString::new(self.lower.host_path(rel)).map_err(|_| Errno::EINVAL)?;
-        // SAFETY: `path` is NUL-terminated; the flags create nothing.
-        let fd = unsafe {
-            libc::open(
-                path.as_ptr(),
-                libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOFOLLOW,
-            )
-        };
-        if fd < 0 {
-            return Err(host_errno());
-        }
-        // SAFETY: `fd` was just opened and is ours alone.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        self.lower.open_rel(rel, libc::O_RDONLY)
     }
 
     /// Whether the lower directory at `rel` has entries other than those

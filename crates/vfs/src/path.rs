@@ -156,7 +156,7 @@ impl Vfs {
         if let Some(m) = self.mounts.mounted_on(dir, name) {
             return Ok(Location {
                 mount: m.clone(),
-                node: m.root.clone(),
+                node: m.current_root()?,
             });
         }
         if let Some(overlay) = dir.mount.overlay() {

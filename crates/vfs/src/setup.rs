@@ -31,6 +31,9 @@ pub struct MountOptions {
     pub root: Option<PathBuf>,
     /// Extra mounts, in order.
     pub mounts: Vec<UserMount>,
+    /// A host directory keeping the root's upper layer between runs
+    /// (`--persist DIR`): loaded now, saved by `Vfs::save_persistent`.
+    pub persist: Option<PathBuf>,
 }
 
 /// A mount asked for on the command line.
@@ -73,6 +76,9 @@ impl Vfs {
             move |errno| MountError { what, errno }
         };
         let mut vfs = Vfs::root_only(root).map_err(fail("--root"))?;
+        if let Some(dir) = &opts.persist {
+            vfs.load_persistent(dir, root)?;
+        }
         vfs.mount_standard().map_err(fail("standard mounts"))?;
         for m in &opts.mounts {
             vfs.mount_user(m).map_err(fail(&m.describe()))?;
@@ -85,7 +91,14 @@ impl Vfs {
         if !root.starts_with(b"/") {
             return Err(Errno::EINVAL);
         }
-        let overlay = Arc::new(OverlayFs::new(Arc::new(HostFs::new(root)))?);
+        // Another tree than the host's own `/` is confined: a guest that
+        // changes it through a writable bind must not lead its paths out.
+        let lower = if root.iter().all(|&b| b == b'/') {
+            HostFs::new(root)
+        } else {
+            HostFs::confined(root, false)?
+        };
+        let overlay = Arc::new(OverlayFs::new(Arc::new(lower))?);
         let root_mount = Arc::new(Mount {
             id: 1,
             root: overlay.root(),
@@ -138,11 +151,7 @@ impl Vfs {
                 if !host.starts_with(b"/") {
                     return Err(Errno::EINVAL);
                 }
-                if !read_only {
-                    // Writing through to the host is not there yet.
-                    return Err(Errno::EOPNOTSUPP);
-                }
-                let fs = Arc::new(HostFs::new(host));
+                let fs = Arc::new(HostFs::confined(host, !read_only)?);
                 let root = fs.node(b"/")?;
                 let is_dir = root.st.st_mode & libc::S_IFMT == libc::S_IFDIR;
                 let at = guest.as_os_str().as_bytes();

@@ -1,7 +1,7 @@
 //! File-system statistics, as `statfs`/`fstatfs` report them.
 //!
 //! Host nodes report the host's numbers with `ST_RDONLY` added (the guest
-//! cannot write there); the kernel's devices report the host's `/dev`; the
+//! cannot write there) but in a writable bind; the kernel's devices report the host's `/dev`; the
 //! tmpfs reports what a default `mount -t tmpfs` does on Linux (half of the
 //! RAM in pages and as many inodes); files outside the mount tree report a
 //! pseudo file system (`FileOps::statfs`).
@@ -175,8 +175,10 @@ fn tmpfs_statfs(fs: &Tmpfs) -> StatFs {
 fn statfs_loc(loc: &Location) -> VfsResult<StatFs> {
     match (&loc.mount.fs, &loc.node) {
         (FsKind::Host(fs), Node::Host(h)) => {
-            let mut st = host_statfs(&fs.host_path(&h.rel))?;
-            st.flags |= ST_RDONLY;
+            let mut st = fs.statfs(&h.rel)?;
+            if !fs.writable {
+                st.flags |= ST_RDONLY;
+            }
             Ok(st)
         }
         // An overlay reports the lower file system the node is on (or the
@@ -184,8 +186,7 @@ fn statfs_loc(loc: &Location) -> VfsResult<StatFs> {
         // compare what `/` says with what they see natively.
         (FsKind::Overlay(fs), node) => {
             let rel = crate::overlay::OverlayFs::rel(node);
-            host_statfs(&fs.lower().host_path(&rel))
-                .or_else(|_| host_statfs(&fs.lower().host_path(b"/")))
+            fs.lower().statfs(&rel).or_else(|_| fs.lower().statfs(b"/"))
         }
         (FsKind::Tmpfs(fs), _) => Ok(tmpfs_statfs(fs)),
         (FsKind::Proc(_), _) => Ok(crate::proc::proc_statfs()),
@@ -193,7 +194,7 @@ fn statfs_loc(loc: &Location) -> VfsResult<StatFs> {
         // writable, so no ST_RDONLY).
         (FsKind::Dev, _) => match &loc.mount.mountpoint {
             Some((dir, _)) => match (&dir.mount.fs, &dir.node) {
-                (FsKind::Host(fs), Node::Host(h)) => host_statfs(&fs.host_path(&h.rel)),
+                (FsKind::Host(fs), Node::Host(h)) => fs.statfs(&h.rel),
                 _ => statfs_loc(dir),
             },
             None => Ok(StatFs::pseudo(TMPFS_MAGIC)),

@@ -1316,3 +1316,174 @@ impl Tmpfs {
         Ok(())
     }
 }
+
+/// An inode as an upper layer kept on disk (`persist.rs`) saves it and
+/// puts it back: its identity, attributes and what it holds (but for a
+/// file's bytes, which stay in its memfd, and a directory's entries).
+pub(crate) struct Image {
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub nlink: u64,
+    pub atime: Timespec,
+    pub mtime: Timespec,
+    pub ctime: Timespec,
+    pub btime: Timespec,
+    pub kind: ImageKind,
+}
+
+pub(crate) enum ImageKind {
+    File,
+    Symlink(Vec<u8>),
+    /// A FIFO, socket or device node (`mknod`, whiteouts).
+    Special {
+        rdev: u64,
+    },
+    Dir {
+        merged: bool,
+        whiteouts: BTreeSet<Vec<u8>>,
+        lower_size: Option<(i64, i64)>,
+    },
+}
+
+/// What `persist.rs` needs of an inode.
+impl Inode {
+    pub fn image(&self) -> Image {
+        let kind = match &self.data {
+            Data::File(_) => ImageKind::File,
+            Data::Symlink(t) => ImageKind::Symlink(t.clone()),
+            Data::Special { rdev, .. } => ImageKind::Special { rdev: *rdev },
+            Data::Dir(d) => {
+                let d = lock(d);
+                ImageKind::Dir {
+                    merged: d.merged,
+                    whiteouts: d.whiteouts.clone(),
+                    lower_size: d.lower_size,
+                }
+            }
+        };
+        let m = lock(&self.meta);
+        Image {
+            dev: self.dev,
+            ino: self.ino,
+            mode: m.mode,
+            uid: m.uid,
+            gid: m.gid,
+            nlink: m.nlink,
+            atime: m.atime,
+            mtime: m.mtime,
+            ctime: m.ctime,
+            btime: m.btime,
+            kind,
+        }
+    }
+
+    /// A regular file's bytes, if it has any.
+    pub fn data(&self) -> Option<BorrowedFd<'_>> {
+        self.memfd().map(|fd| fd.as_fd())
+    }
+
+    /// A regular file's memfd, made now if it has none, to fill.
+    pub fn data_to_fill(&self) -> VfsResult<BorrowedFd<'_>> {
+        self.memfd_or_create().map(|fd| fd.as_fd())
+    }
+
+    fn restore_meta(&self, image: &Image) {
+        let mut m = lock(&self.meta);
+        *m = Meta {
+            mode: image.mode,
+            uid: image.uid,
+            gid: image.gid,
+            nlink: image.nlink,
+            atime: image.atime,
+            mtime: image.mtime,
+            ctime: image.ctime,
+            btime: image.btime,
+        };
+    }
+}
+
+fn restore_dir(d: &mut Dir, kind: &ImageKind) {
+    if let ImageKind::Dir {
+        merged,
+        whiteouts,
+        lower_size,
+    } = kind
+    {
+        d.merged = *merged;
+        d.whiteouts = whiteouts.clone();
+        d.lower_size = *lower_size;
+    }
+}
+
+/// Putting a saved upper layer back (`persist.rs`).
+impl Tmpfs {
+    /// Gives the root the saved attributes and directory state (its
+    /// identity is the lower root's, as at every start).
+    pub fn restore_root(&self, image: &Image) -> VfsResult<()> {
+        self.root.restore_meta(image);
+        restore_dir(&mut lock(self.root.dir()?), &image.kind);
+        Ok(())
+    }
+
+    /// Puts the saved inode `image` back as `name` in `dir`, exactly as it
+    /// was (times and link count included); a file without its bytes.
+    pub fn restore(&self, dir: &Arc<Inode>, name: &[u8], image: &Image) -> VfsResult<Arc<Inode>> {
+        let _ns = lock(&self.ns);
+        let d = dir.dir()?;
+        if lock(d).entries.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        let data = match &image.kind {
+            ImageKind::File => Data::File(OnceLock::new()),
+            ImageKind::Symlink(t) => Data::Symlink(t.clone()),
+            ImageKind::Special { rdev } => Data::Special {
+                rdev: *rdev,
+                fifo: OnceLock::new(),
+            },
+            ImageKind::Dir { .. } => {
+                let mut sub = Dir::new(Arc::downgrade(dir), name.to_vec());
+                restore_dir(&mut sub, &image.kind);
+                Data::Dir(Mutex::new(sub))
+            }
+        };
+        let inode = Arc::new(Inode {
+            ino: image.ino,
+            dev: image.dev,
+            meta: Mutex::new(Meta {
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                nlink: 0,
+                atime: Timespec::default(),
+                mtime: Timespec::default(),
+                ctime: Timespec::default(),
+                btime: Timespec::default(),
+            }),
+            data,
+            linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(BTreeMap::new()),
+        });
+        inode.restore_meta(image);
+        // New files of this run must not take a restored inode number.
+        if image.dev == self.dev && image.ino >= UPPER_FIRST_INO {
+            self.next_ino.fetch_max(image.ino + 1, Ordering::Relaxed);
+        }
+        lock(d).insert(name, inode.clone());
+        Ok(inode)
+    }
+
+    /// Another name `name` in `dir` for a restored file (a hard link; the
+    /// link count was restored with the file).
+    pub fn restore_link(&self, dir: &Arc<Inode>, name: &[u8], inode: &Arc<Inode>) -> VfsResult<()> {
+        let _ns = lock(&self.ns);
+        let d = dir.dir()?;
+        if inode.is_dir() || lock(d).entries.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        lock(d).insert(name, inode.clone());
+        Ok(())
+    }
+}

@@ -7,6 +7,7 @@ use crate::cred::{self, Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::dev::DevFile;
 use crate::file::{FileOps, OpenFile};
 use crate::fs_context::FsContext;
+use crate::host_write::writable_host;
 use crate::mount::{Location, Mount, MountTable};
 use crate::node::{Node, PathOps};
 use crate::notify::{Hub, NodeKey, WatchPoint, IN_CREATE, IN_OPEN};
@@ -16,6 +17,17 @@ use crate::setup::MountOptions;
 use crate::stat::Stat;
 use crate::tmpfs::{self, NewNode};
 use crate::{Errno, VfsResult};
+
+/// What `open(O_CREAT)` made of the last name.
+enum Made {
+    /// It existed.
+    Nothing,
+    /// A new node, to be opened.
+    Node,
+    /// A new host file in a writable bind, opened as it was made (a file
+    /// made read-only is still open for writing, as on Linux).
+    Opened(Arc<dyn FileOps>),
+}
 
 /// The mount table and file systems of one Trapline run.
 pub struct Vfs {
@@ -112,7 +124,7 @@ impl Vfs {
             }
         }
         match &loc.node {
-            Node::Host(h) => loc.mount.host()?.open(h, acc, write),
+            Node::Host(h) => loc.mount.host()?.open_with(h, acc, write, trunc),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
             Node::Dev(kind) => Ok(Arc::new(DevFile { kind: *kind })),
             Node::Proc(p) => loc.mount.proc()?.open(p, ctx),
@@ -169,14 +181,15 @@ impl Vfs {
             (Some(b'/'), Some(_)) => return Err(Errno::EXDEV),
             _ => self.start_for(ctx, base, path)?,
         };
-        let (found, created) = if flags & libc::O_CREAT != 0 {
+        let (found, made) = if flags & libc::O_CREAT != 0 {
             self.open_create(ctx, start, path, flags, mode, cred, walk)?
         } else {
             (
                 self.lookup_at(ctx, start, path, flags & libc::O_NOFOLLOW == 0, cred, walk)?,
-                false,
+                Made::Nothing,
             )
         };
+        let created = !matches!(made, Made::Nothing);
         let loc = &found.loc;
         let path = found.path();
         let ft = loc.node.file_type();
@@ -213,7 +226,10 @@ impl Vfs {
             return tmpfs::open_fifo(i, flags, path);
         }
         let trunc = flags & libc::O_TRUNC != 0 && ft == libc::S_IFREG && !created;
-        let ops = self.open_node(ctx, loc, acc, acc != libc::O_RDONLY, trunc)?;
+        let ops = match made {
+            Made::Opened(ops) => ops,
+            _ => self.open_node(ctx, loc, acc, acc != libc::O_RDONLY, trunc)?,
+        };
         let is_dir = ft == libc::S_IFDIR;
         let parent = found
             .parent
@@ -248,7 +264,7 @@ impl Vfs {
         mode: u32,
         cred: &Cred,
         walk: &mut Walk,
-    ) -> VfsResult<(Found, bool)> {
+    ) -> VfsResult<(Found, Made)> {
         let p = self.walk_parent(ctx, start, path, cred, walk)?;
         let name = match &p.last {
             Last::Name(name) => name.clone(),
@@ -274,12 +290,25 @@ impl Vfs {
                             parent: Some((p.dir, name)),
                             loc: child,
                         },
-                        false,
+                        Made::Nothing,
                     ));
                 }
                 Err(e) if e == Errno::ENOENT => {
-                    let dir = self.creatable_dir(&p, &name)?;
                     let m = mode & 0o7777 & !ctx.umask();
+                    if let Some((host, dir)) = writable_host(&p.dir) {
+                        let (node, ops) = match host.create_file(dir, &name, flags, m, cred) {
+                            Ok(made) => made,
+                            Err(e) if e == Errno::EEXIST && !excl => continue,
+                            Err(e) => return Err(e),
+                        };
+                        let loc = Location {
+                            mount: p.dir.mount.clone(),
+                            node: Node::Host(node),
+                        };
+                        let parent = Some((p.dir, name));
+                        return Ok((Found { parent, loc }, Made::Opened(ops)));
+                    }
+                    let dir = self.creatable_dir(&p, &name)?;
                     let tmpfs = p.dir.mount.tmpfs()?;
                     let inode = match tmpfs.create(&dir, &name, NewNode::File, m, cred) {
                         Ok(i) => i,
@@ -295,7 +324,7 @@ impl Vfs {
                             parent: Some((p.dir, name)),
                             loc,
                         },
-                        true,
+                        Made::Node,
                     ));
                 }
                 Err(e) => return Err(e),

@@ -1,13 +1,15 @@
 //! Extended attributes.
 //!
-//! Host nodes show the host's attributes, read-only: reads go to the host
+//! Host nodes show the host's attributes: reads go to the host
 //! (`lgetxattr`/`llistxattr` on the node's host path, or `fgetxattr` on an
-//! open file's host fd), changes answer `EROFS`. tmpfs inodes keep
-//! `user.*` (Linux 6.6 and later), `trusted.*` and `security.*`
-//! attributes as Linux's tmpfs does; POSIX ACLs are not stored (a valid
-//! ACL is `EOPNOTSUPP`). The kernel's devices store none (Linux's
-//! devtmpfs would). Files outside the mount tree (pipes, sockets) answer
-//! as a Linux file system without xattr support.
+//! open file's host fd); changes answer `EROFS` but in a writable bind,
+//! where they go to the host (`host_write.rs`), and in the overlay root,
+//! where the node is copied up first. tmpfs inodes keep `user.*` (Linux
+//! 6.6 and later), `trusted.*` and `security.*` attributes as Linux's
+//! tmpfs does; POSIX ACLs are not stored (a valid ACL is `EOPNOTSUPP`).
+//! The kernel's devices store none (Linux's devtmpfs would). Files outside
+//! the mount tree (pipes, sockets) answer as a Linux file system without
+//! xattr support.
 //!
 //! Names are as the syscall passed them; an empty name or one longer than
 //! `XATTR_NAME_MAX` is `ERANGE` (Linux refuses those when it copies the name
@@ -20,6 +22,8 @@ use std::sync::Arc;
 use crate::cred::{self, Cred, Owner, MAY_READ, MAY_WRITE};
 use crate::file::OpenFile;
 use crate::fs_context::FsContext;
+use crate::host::{HostFs, MetaPath};
+use crate::host_write::writable_host;
 use crate::mount::Location;
 use crate::node::Node;
 use crate::tmpfs::Inode;
@@ -211,9 +215,14 @@ fn c_name(name: &[u8]) -> VfsResult<CString> {
     CString::new(name).map_err(|_| Errno::EINVAL)
 }
 
-fn host_get_path(path: &[u8], name: &[u8]) -> VfsResult<Vec<u8>> {
-    let p = CString::new(path).map_err(|_| Errno::EINVAL)?;
+fn host_get_path(path: &MetaPath, name: &[u8]) -> VfsResult<Vec<u8>> {
+    let p = &path.path;
     let n = c_name(name)?;
+    if path.follow {
+        // SAFETY: `p` and `n` are NUL-terminated; `buf` is null with size
+        // 0 or writable for `size` bytes.
+        return host_read(|buf, size| unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf, size) });
+    }
     // SAFETY: `p` and `n` are NUL-terminated; `buf` is null with size 0
     // or writable for `size` bytes.
     host_read(|buf, size| unsafe { libc::lgetxattr(p.as_ptr(), n.as_ptr(), buf, size) })
@@ -226,8 +235,13 @@ fn host_get_fd(fd: BorrowedFd<'_>, name: &[u8]) -> VfsResult<Vec<u8>> {
     host_read(|buf, size| unsafe { libc::fgetxattr(fd.as_raw_fd(), n.as_ptr(), buf, size) })
 }
 
-fn host_list_path(path: &[u8]) -> VfsResult<Vec<u8>> {
-    let p = CString::new(path).map_err(|_| Errno::EINVAL)?;
+fn host_list_path(path: &MetaPath) -> VfsResult<Vec<u8>> {
+    let p = &path.path;
+    if path.follow {
+        // SAFETY: `p` is NUL-terminated; `buf` is null with size 0 or
+        // writable for `size` bytes.
+        return host_read(|buf, size| unsafe { libc::listxattr(p.as_ptr(), buf.cast(), size) });
+    }
     // SAFETY: `p` is NUL-terminated; `buf` is null with size 0 or writable
     // for `size` bytes.
     host_read(|buf, size| unsafe { libc::llistxattr(p.as_ptr(), buf.cast(), size) })
@@ -257,9 +271,10 @@ fn visible_names(list: Vec<u8>, cred: &Cred) -> Vec<u8> {
 
 /// How a node's attributes are reached.
 enum Target<'a> {
-    /// A host node: its host path, or the host fd of an open file.
+    /// A host node: the host fd of an open file, else a path to it.
     Host {
-        path: Vec<u8>,
+        host: &'a HostFs,
+        rel: &'a [u8],
         fd: Option<BorrowedFd<'a>>,
     },
     /// A tmpfs node, or a device node (`None`).
@@ -271,7 +286,8 @@ enum Target<'a> {
 fn target<'a>(loc: &'a Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a>> {
     match &loc.node {
         Node::Host(h) => Ok(Target::Host {
-            path: loc.mount.host()?.host_path(&h.rel),
+            host: loc.mount.host()?,
+            rel: &h.rel,
             fd,
         }),
         Node::Tmpfs(i) => Ok(Target::Memory(Some(i))),
@@ -289,11 +305,11 @@ fn get_loc(
     check_name(name)?;
     let owner = loc.node.owner();
     match target(loc, fd)? {
-        Target::Host { path, fd } => {
+        Target::Host { host, rel, fd } => {
             permission(owner, name, false, cred)?;
             match fd {
                 Some(fd) => host_get_fd(fd, name),
-                None => host_get_path(&path, name),
+                None => host_get_path(&host.meta_path(rel)?, name),
             }
         }
         Target::Memory(inode) => tmpfs_get(inode.map(|i| &**i), owner, name, cred),
@@ -303,10 +319,10 @@ fn get_loc(
 
 fn list_loc(loc: &Location, fd: Option<BorrowedFd<'_>>, cred: &Cred) -> VfsResult<Vec<u8>> {
     match target(loc, fd)? {
-        Target::Host { path, fd } => {
+        Target::Host { host, rel, fd } => {
             let list = match fd {
                 Some(fd) => host_list_fd(fd)?,
-                None => host_list_path(&path)?,
+                None => host_list_path(&host.meta_path(rel)?)?,
             };
             Ok(visible_names(list, cred))
         }
@@ -318,24 +334,43 @@ fn list_loc(loc: &Location, fd: Option<BorrowedFd<'_>>, cred: &Cred) -> VfsResul
 fn set_loc(loc: &Location, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -> VfsResult<()> {
     check_flags(flags)?;
     check_name(name)?;
+    if let Some((host, h)) = writable_host(loc) {
+        permission(loc.node.owner(), name, true, cred)?;
+        may_change_security(name, cred)?;
+        return host.set_xattr(h, name, Some(value), flags, cred);
+    }
     let owner = loc.node.owner();
-    match &loc.node {
-        Node::Host(_) => Err(Errno::EROFS),
-        Node::Tmpfs(i) => tmpfs_set(Some(i), owner, name, value, flags, cred),
-        Node::Dev(_) => tmpfs_set(None, owner, name, value, flags, cred),
-        Node::Proc(_) => Err(unsupported(owner, name, true, cred)),
+    match (&loc.node, loc.mount.overlay()) {
+        (n @ Node::Host(_), Some(overlay)) => {
+            permission(owner, name, true, cred)?;
+            let copy = overlay.copy_up(n, true)?;
+            tmpfs_set(Some(&copy), owner, name, value, flags, cred)
+        }
+        (Node::Host(_), None) => Err(Errno::EROFS),
+        (Node::Tmpfs(i), _) => tmpfs_set(Some(i), owner, name, value, flags, cred),
+        (Node::Dev(_), _) => tmpfs_set(None, owner, name, value, flags, cred),
+        (Node::Proc(_), _) => Err(unsupported(owner, name, true, cred)),
     }
 }
 
 fn remove_loc(loc: &Location, name: &[u8], cred: &Cred) -> VfsResult<()> {
-    if let Node::Host(_) = &loc.node {
-        return Err(Errno::EROFS);
+    if let Some((host, h)) = writable_host(loc) {
+        check_name(name)?;
+        permission(loc.node.owner(), name, true, cred)?;
+        may_change_security(name, cred)?;
+        return host.set_xattr(h, name, None, 0, cred);
     }
     check_name(name)?;
     let owner = loc.node.owner();
-    match &loc.node {
-        Node::Tmpfs(i) => tmpfs_remove(Some(i), owner, name, cred),
-        Node::Proc(_) => Err(unsupported(owner, name, true, cred)),
+    match (&loc.node, loc.mount.overlay()) {
+        (n @ Node::Host(_), Some(overlay)) => {
+            permission(owner, name, true, cred)?;
+            let copy = overlay.copy_up(n, true)?;
+            tmpfs_remove(Some(&copy), owner, name, cred)
+        }
+        (Node::Host(_), None) => Err(Errno::EROFS),
+        (Node::Tmpfs(i), _) => tmpfs_remove(Some(i), owner, name, cred),
+        (Node::Proc(_), _) => Err(unsupported(owner, name, true, cred)),
         _ => tmpfs_remove(None, owner, name, cred),
     }
 }

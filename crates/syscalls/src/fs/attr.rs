@@ -1,6 +1,7 @@
 //! Changing attributes: the chmod, chown, truncate and utime families.
-//! Host files are changed in the overlay (copied up first); host device
-//! files answer `EROFS` and the kernel's device nodes `EPERM`.
+//! Host files are changed in the overlay (copied up first), or on the
+//! host in a writable bind; other host device files answer `EROFS` and the
+//! kernel's device nodes `EPERM`.
 
 use trapline_abi::structs::{Timespec as KernelTimespec, Timeval};
 use trapline_vfs::{TimeUpdate, Timespec};
@@ -22,21 +23,21 @@ fn do_chmod(task: &Task, dirfd: Fd, filename: UserAddr, mode: u32) -> SysResult 
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn chmod(task, filename: UserAddr, mode: u32) -> SysResult {
         do_chmod(task, Fd(libc::AT_FDCWD), filename, mode)
     }
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn fchmodat(task, dfd: Fd, filename: UserAddr, mode: u32) -> SysResult {
         do_chmod(task, dfd, filename, mode)
     }
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn fchmod(task, fd: Fd, mode: u32) -> SysResult {
         let file = lock(&task.process.fds).get(fd.0)?;
         task.kernel.vfs.fchmod(&file, mode & 0o7777, &fs_cred(task))?;
@@ -100,28 +101,28 @@ fn empty_path_base(
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn chown(task, filename: UserAddr, user: u32, group: u32) -> SysResult {
         do_chown(task, Fd(libc::AT_FDCWD), filename, user, group, 0)
     }
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn lchown(task, filename: UserAddr, user: u32, group: u32) -> SysResult {
         do_chown(task, Fd(libc::AT_FDCWD), filename, user, group, libc::AT_SYMLINK_NOFOLLOW)
     }
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn fchownat(task, dfd: Fd, filename: UserAddr, user: u32, group: u32, flag: i32) -> SysResult {
         do_chown(task, dfd, filename, user, group, flag)
     }
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn fchown(task, fd: Fd, user: u32, group: u32) -> SysResult {
         let file = lock(&task.process.fds).get(fd.0)?;
         task.kernel.vfs.fchown(&file, id(user), id(group), &fs_cred(task))?;
@@ -132,7 +133,7 @@ syscall! {
 // ---- truncate ----------------------------------------------------------
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn truncate(task, path: UserAddr, length: i64) -> SysResult {
         let len = u64::try_from(length).map_err(|_| Errno::EINVAL)?;
         let path = read_path(task, path)?;
@@ -144,7 +145,7 @@ syscall! {
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn ftruncate(task, fd: Fd, length: i64) -> SysResult {
         let len = u64::try_from(length).map_err(|_| Errno::EINVAL)?;
         lock(&task.process.fds).get(fd.0)?.truncate(len)?;
@@ -259,7 +260,7 @@ fn utimes_target(task: &Task, dirfd: Fd, filename: UserAddr, flags: i32) -> Resu
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn utimensat(task, dfd: Fd, filename: UserAddr, utimes: UserAddr, flags: i32) -> SysResult {
         let times = if utimes.is_null() {
             None
@@ -299,21 +300,21 @@ fn do_futimesat(task: &Task, dirfd: Fd, filename: UserAddr, utimes: UserAddr) ->
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn futimesat(task, dfd: Fd, filename: UserAddr, utimes: UserAddr) -> SysResult {
         do_futimesat(task, dfd, filename, utimes)
     }
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn utimes(task, filename: UserAddr, times: UserAddr) -> SysResult {
         do_futimesat(task, Fd(libc::AT_FDCWD), filename, times)
     }
 }
 
 syscall! {
-    Partial("host device files, fifos and sockets cannot be changed (EROFS)")
+    Partial("host device files, fifos and sockets cannot be changed (EROFS) but in a writable bind")
     => fn utime(task, filename: UserAddr, times: UserAddr) -> SysResult {
         let times = if times.is_null() {
             None

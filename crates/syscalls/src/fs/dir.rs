@@ -200,7 +200,7 @@ syscall! {
 }
 
 syscall! {
-    Partial(RENAME_NOTE)
+    Partial("a directory of the host's tree cannot be moved in the overlay (EXDEV, as Linux's overlayfs without redirect_dir; mv copies it)")
     => fn renameat2(task, olddfd: Fd, oldname: UserAddr, newdfd: Fd, newname: UserAddr, flags: u32) -> SysResult {
         do_rename(task, olddfd, oldname, newdfd, newname, flags)
     }

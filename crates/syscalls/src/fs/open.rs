@@ -5,7 +5,7 @@ use crate::prelude::*;
 
 /// What open, openat and creat lack.
 const OPEN_NOTE: &str =
-    "host device files, fifos and sockets cannot be written unless they are terminals (EROFS)";
+    "host device files, fifos and sockets cannot be written unless they are terminals (EROFS); in a writable bind, fifos open non-blocking and device files are refused (EACCES, nodev)";
 
 /// Opens `path` relative to `dirfd` and installs it as the lowest free fd.
 fn do_open(task: &mut Task, dirfd: Fd, path: UserAddr, flags: i32, mode: u32) -> SysResult {

@@ -181,21 +181,21 @@ fn path_setxattr(
 }
 
 syscall! {
-    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS) but in a writable bind")
     => fn setxattr(task, pathname: UserAddr, name: UserAddr, value: UserAddr, size: u64, flags: i32) -> SysResult {
         path_setxattr(task, pathname, name, value, size, flags, true)
     }
 }
 
 syscall! {
-    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS) but in a writable bind")
     => fn lsetxattr(task, pathname: UserAddr, name: UserAddr, value: UserAddr, size: u64, flags: i32) -> SysResult {
         path_setxattr(task, pathname, name, value, size, flags, false)
     }
 }
 
 syscall! {
-    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS) but in a writable bind")
     => fn fsetxattr(task, fd: Fd, name: UserAddr, value: UserAddr, size: u64, flags: i32) -> SysResult {
         let file = xattr_file(task, fd)?;
         let (name, data) = read_set_args(task, name, value, size, flags)?;
@@ -216,21 +216,21 @@ fn path_removexattr(task: &Task, pathname: UserAddr, name: UserAddr, follow: boo
 }
 
 syscall! {
-    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS) but in a writable bind")
     => fn removexattr(task, pathname: UserAddr, name: UserAddr) -> SysResult {
         path_removexattr(task, pathname, name, true)
     }
 }
 
 syscall! {
-    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS) but in a writable bind")
     => fn lremovexattr(task, pathname: UserAddr, name: UserAddr) -> SysResult {
         path_removexattr(task, pathname, name, false)
     }
 }
 
 syscall! {
-    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS)")
+    Partial("tmpfs keeps user.*, trusted.* and security.* but no POSIX ACLs; the host's are read-only (EROFS) but in a writable bind")
     => fn fremovexattr(task, fd: Fd, name: UserAddr) -> SysResult {
         let file = xattr_file(task, fd)?;
         let name = read_name(task, name)?;

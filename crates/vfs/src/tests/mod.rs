@@ -4,8 +4,10 @@
 mod dev;
 mod fd_table;
 mod host;
+mod host_write;
 mod locks;
 mod overlay;
+mod persist;
 mod proc;
 mod tmpfs;
 mod walk;
@@ -98,14 +100,21 @@ impl Fixture {
     /// Another vfs over the same root, with the fixture's directory also
     /// mounted read-only at `at`.
     pub fn with_read_only_bind(&self, at: &[u8]) -> Vfs {
+        self.with_bind(at, true)
+    }
+
+    /// Another vfs over the same root, with the fixture's directory also
+    /// mounted at `at`.
+    pub fn with_bind(&self, at: &[u8], read_only: bool) -> Vfs {
         use std::os::unix::ffi::OsStrExt;
         let opts = crate::MountOptions {
             root: Some(self.dir.clone()),
             mounts: vec![crate::UserMount::Bind {
                 host: self.dir.clone(),
                 guest: PathBuf::from(std::ffi::OsStr::from_bytes(at)),
-                read_only: true,
+                read_only,
             }],
+            ..crate::MountOptions::default()
         };
         Vfs::new(&opts).expect("vfs with a bind mount")
     }
