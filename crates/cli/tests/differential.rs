@@ -67,6 +67,7 @@ differential!(chroot);
 differential!(mknod);
 differential!(syncs);
 differential!(inotify);
+differential!(notsock);
 
 /// execve from the guest: errors, then a real exec with argv, envp and fds.
 #[test]

@@ -15,6 +15,7 @@ mod fs;
 mod futex;
 mod misc;
 mod mm;
+mod net;
 mod pidfd;
 mod poll;
 mod process;
