@@ -46,3 +46,51 @@ pub fn median(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(|a, b| a.total_cmp(b));
     Some(v[v.len() / 2])
 }
+
+/// Runs the guest `benches/NAME.c` for each `(op, label)` natively, under
+/// Trapline and (where installed) under gVisor's runsc, five times each,
+/// and prints the medians of its `ns_per_op` line with the ratios.
+pub fn compare(name: &str, ops: &[(&str, &str)], n: u64) {
+    let n = n.to_string();
+    let guest = build_guest(name);
+    let trapline = PathBuf::from(env!("CARGO_BIN_EXE_trapline"));
+    let runsc = Command::new("runsc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    println!(
+        "{:<24} {:>12} {:>12} {:>8} {:>12} {:>8}",
+        "op (median of 5)", "native ns", "trapline ns", "ratio", "runsc ns", "ratio"
+    );
+    for (op, label) in ops {
+        let (mut native, mut ours, mut gvisor) = (vec![], vec![], vec![]);
+        for _ in 0..5 {
+            native.extend(measure(
+                Command::new(&guest).args([op, &n.as_str()]),
+                "ns_per_op ",
+            ));
+            let mut c = Command::new(&trapline);
+            c.arg("run").arg("--").arg(&guest).args([op, &n.as_str()]);
+            ours.extend(measure(&mut c, "ns_per_op "));
+            if runsc {
+                let mut c = Command::new("runsc");
+                c.args(["--network=none", "--platform=ptrace", "do"])
+                    .arg(&guest)
+                    .args([op, &n.as_str()]);
+                gvisor.extend(measure(&mut c, "ns_per_op "));
+            }
+        }
+        let (Some(nat), Some(tr)) = (median(native), median(ours)) else {
+            println!("{label}: no result");
+            continue;
+        };
+        let (g, gr) = match median(gvisor) {
+            Some(g) => (format!("{g:.0}"), format!("{:.1}", g / nat)),
+            None => ("-".into(), "-".into()),
+        };
+        println!(
+            "{label:<24} {nat:>12.0} {tr:>12.0} {:>8.1} {g:>12} {gr:>8}",
+            tr / nat
+        );
+    }
+}
