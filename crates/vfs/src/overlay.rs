@@ -199,6 +199,19 @@ impl OverlayFs {
         lower: &HostNode,
         data: bool,
     ) -> VfsResult<Arc<Inode>> {
+        let copy = self.copy_node(dir, name, lower, data)?;
+        copy.keep_xattrs(crate::xattr::host_xattrs(&self.lower, &lower.rel));
+        Ok(copy)
+    }
+
+    /// The copy of `lower` itself, without its extended attributes.
+    fn copy_node(
+        &self,
+        dir: &Arc<Inode>,
+        name: &[u8],
+        lower: &HostNode,
+        data: bool,
+    ) -> VfsResult<Arc<Inode>> {
         let meta = CopiedMeta::from_host(&lower.st);
         match lower.st.st_mode & libc::S_IFMT {
             libc::S_IFDIR => self.upper.insert_copy(dir, name, NewNode::Dir, &meta),

@@ -274,6 +274,12 @@ impl Inode {
         Ok(())
     }
 
+    /// Gives a copied-up node the lower node's extended attributes (no
+    /// time changes: the copy is the same file).
+    pub fn keep_xattrs(&self, attrs: Vec<(Vec<u8>, Vec<u8>)>) {
+        lock(&self.xattrs).extend(attrs);
+    }
+
     /// Removes extended attribute `name`: `ENODATA` if it is not set.
     pub fn remove_xattr(&self, name: &[u8]) -> VfsResult<()> {
         lock(&self.xattrs).remove(name).ok_or(Errno::ENODATA)?;

@@ -215,6 +215,22 @@ fn c_name(name: &[u8]) -> VfsResult<CString> {
     CString::new(name).map_err(|_| Errno::EINVAL)
 }
 
+/// The extended attributes of the host node at `rel` of `fs` (names and
+/// values), for an overlay's copy up to keep; `trusted.*` ones only when
+/// Trapline may read them. Attributes it cannot read are left out.
+pub(crate) fn host_xattrs(fs: &HostFs, rel: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let Ok(path) = fs.meta_path(rel) else {
+        return Vec::new();
+    };
+    let Ok(list) = host_list_path(&path) else {
+        return Vec::new();
+    };
+    list.split(|&b| b == 0)
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| Some((n.to_vec(), host_get_path(&path, n).ok()?)))
+        .collect()
+}
+
 fn host_get_path(path: &MetaPath, name: &[u8]) -> VfsResult<Vec<u8>> {
     let p = &path.path;
     let n = c_name(name)?;

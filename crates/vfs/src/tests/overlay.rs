@@ -239,3 +239,33 @@ fn a_cwd_in_a_lower_directory_sees_later_changes() {
     let root_st = vfs.stat(&ctx, None, b"/", true, &r).expect("/");
     assert_eq!((st.dev, st.ino), (root_st.dev, root_st.ino));
 }
+
+#[test]
+fn a_copy_up_keeps_extended_attributes() {
+    let fx = Fixture::new();
+    let host = std::ffi::CString::new(fx.dir.join("etc/file").as_os_str().as_encoded_bytes())
+        .expect("path");
+    // SAFETY: the path and name are NUL-terminated and the value is 3
+    // readable bytes.
+    let set = unsafe {
+        libc::lsetxattr(
+            host.as_ptr(),
+            c"user.kept".as_ptr(),
+            b"yes".as_ptr().cast(),
+            3,
+            0,
+        )
+    };
+    if set != 0 {
+        // The host file system of the fixture has no user xattrs.
+        return;
+    }
+    let (vfs, ctx, r) = (&fx.vfs, &fx.ctx, root());
+    assert_eq!(vfs.chmod(ctx, None, b"/etc/file", 0o600, true, &r), Ok(()));
+    assert_eq!(
+        vfs.getxattr(ctx, None, b"/etc/file", b"user.kept", true, &r),
+        Ok(b"yes".to_vec())
+    );
+    let st = vfs.stat(ctx, None, b"/etc/file", true, &r).expect("stat");
+    assert_eq!(st.mode & 0o7777, 0o600);
+}
