@@ -292,3 +292,44 @@ fn real_programs_in_a_writable_bind() {
     };
     assert_eq!(tree(&guest), tree(&native));
 }
+
+/// mknod and FIFOs on the host through a writable bind over /tmp: the
+/// mknod program (which works in a directory it makes in /tmp) prints the
+/// same as natively, but for what a bind does differently on purpose:
+/// device nodes it makes cannot be opened (`nodev`: `EACCES`, so a guest
+/// never reaches a host device), and a FIFO opens without waiting for
+/// its other end.
+#[test]
+fn mknod_and_fifos_in_a_writable_bind() {
+    let scratch = Scratch::new("bind-rw-mknod");
+    let exe = compile(&scratch.0, "mknod", Link::Static);
+    let exe = exe.to_str().unwrap();
+    let tmp = scratch.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let spec = format!("{}:/tmp", tmp.display());
+    let ours = run_trapline_with(&["--bind", &spec], exe, &[], b"");
+    let native = run_native(exe, &[], b"");
+    let differs_on_purpose = [
+        "rendezvous",
+        "write(fd, \"gone\"",
+        "read(fd, buf",
+        "open(at(\"odd\")",
+    ];
+    let keep = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| !differs_on_purpose.iter().any(|d| l.starts_with(d)))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(ours.status, native.status, "{}", ours.stderr_str());
+    assert_eq!(keep(&ours.stdout_str()), keep(&native.stdout_str()));
+    let nodev = ours
+        .stdout_str()
+        .lines()
+        .find(|l| l.starts_with("open(at(\"odd\")"))
+        .map(|l| l.ends_with("EACCES"));
+    assert_eq!(nodev, Some(true), "{}", ours.stdout_str());
+    // The program removed its directory from the bind again.
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+}

@@ -153,6 +153,25 @@ impl HostFs {
         })
     }
 
+    /// `mknodat`: a regular file, FIFO, socket or device node `name` in
+    /// `dir` (`mode` with its type and the umask applied); the host
+    /// decides who may make device nodes.
+    pub(crate) fn mknod(
+        &self,
+        dir: &HostNode,
+        name: &[u8],
+        mode: u32,
+        rdev: u64,
+        cred: &Cred,
+    ) -> VfsResult<()> {
+        let parent = self.dir_fd(&dir.rel)?;
+        let c = cstring(name)?;
+        AsGuest::run(cred, || {
+            // SAFETY: `c` is NUL-terminated; `parent` is open.
+            check(unsafe { libc::mknodat(parent.as_raw_fd(), c.as_ptr(), mode, rdev) })
+        })
+    }
+
     /// `symlinkat`: `name` in `dir` pointing to `target`.
     pub(crate) fn symlink(
         &self,

@@ -99,7 +99,9 @@ impl Vfs {
         };
         let mode = mode & (0o777 | libc::S_ISVTX) & !ctx.umask();
         if let Some((host, dir)) = writable_host(&p.dir) {
-            return host.mkdir(dir, name, p.trailing, mode, cred);
+            host.mkdir(dir, name, p.trailing, mode, cred)?;
+            self.notify_entry(&p.dir, name, IN_CREATE | IN_ISDIR, 0);
+            return Ok(());
         }
         let dir = self.creatable_dir(&p, name)?;
         p.dir
@@ -138,8 +140,15 @@ impl Vfs {
         if p.trailing {
             return Err(self.exists_or(&p, name, Errno::ENOENT));
         }
-        let dir = self.creatable_dir(&p, name)?;
         let device = kind == libc::S_IFCHR || kind == libc::S_IFBLK;
+        if let Some((host, dir)) = writable_host(&p.dir) {
+            let perm = mode & 0o7777 & !ctx.umask();
+            let rdev = if device { decode_dev(dev) } else { 0 };
+            host.mknod(dir, name, kind | perm, rdev, cred)?;
+            self.notify_entry(&p.dir, name, IN_CREATE, 0);
+            return Ok(());
+        }
+        let dir = self.creatable_dir(&p, name)?;
         if device && !privileged {
             cred::check(cred, dir.owner(), MAY_WRITE | MAY_EXEC)?;
             return Err(Errno::EPERM);
@@ -180,7 +189,9 @@ impl Vfs {
             return Err(self.exists_or(&p, name, Errno::ENOENT));
         }
         if let Some((host, dir)) = writable_host(&p.dir) {
-            return host.symlink(dir, name, target, cred);
+            host.symlink(dir, name, target, cred)?;
+            self.notify_entry(&p.dir, name, IN_CREATE, 0);
+            return Ok(());
         }
         let dir = self.creatable_dir(&p, name)?;
         p.dir
@@ -228,10 +239,12 @@ impl Vfs {
             return Err(Errno::EEXIST);
         }
         if let Some((host, dir)) = writable_host(&p.dir) {
-            return match (&src.node, Arc::ptr_eq(&src.mount, &p.dir.mount)) {
-                (Node::Host(s), true) => host.link(s, dir, name, cred),
-                _ => Err(Errno::EXDEV),
-            };
+            match (&src.node, Arc::ptr_eq(&src.mount, &p.dir.mount)) {
+                (Node::Host(s), true) => host.link(s, dir, name, cred)?,
+                _ => return Err(Errno::EXDEV),
+            }
+            self.notify_entry(&p.dir, name, IN_CREATE, 0);
+            return Ok(());
         }
         let dir = self.creatable_dir(&p, name)?;
         if !Arc::ptr_eq(&src.mount, &p.dir.mount) {
@@ -263,7 +276,10 @@ impl Vfs {
         };
         if let Some((host, dir)) = writable_host(&p.dir) {
             self.not_mounted_on(&p.dir, name)?;
-            return host.remove(dir, name, p.trailing, false, cred);
+            let watched = self.watched_entry(&p.dir, name);
+            host.remove(dir, name, p.trailing, false, cred)?;
+            self.notify_removed(&p.dir, name, watched);
+            return Ok(());
         }
         let dir = self.tmpfs_dir(&p.dir, name)?;
         let tmpfs = p.dir.mount.tmpfs()?;
@@ -306,7 +322,10 @@ impl Vfs {
         };
         if let Some((host, dir)) = writable_host(&p.dir) {
             self.not_mounted_on(&p.dir, name)?;
-            return host.remove(dir, name, p.trailing, true, cred);
+            let watched = self.watched_entry(&p.dir, name);
+            host.remove(dir, name, p.trailing, true, cred)?;
+            self.notify_removed(&p.dir, name, watched);
+            return Ok(());
         }
         let dir = self.tmpfs_dir(&p.dir, name)?;
         let tmpfs = p.dir.mount.tmpfs()?;
@@ -380,7 +399,11 @@ impl Vfs {
             self.not_mounted_on(&op.dir, oname)?;
             self.not_mounted_on(&np.dir, nname)?;
             let (ot, nt) = (op.trailing, np.trailing);
-            return host.rename(odir, oname, ot, ndir, nname, nt, flags, cred);
+            let moved = self.watched_entry(&op.dir, oname);
+            let replaced = self.watched_entry(&np.dir, nname);
+            host.rename(odir, oname, ot, ndir, nname, nt, flags, cred)?;
+            self.notify_moved(&op.dir, oname, &np.dir, nname, moved, replaced);
+            return Ok(());
         }
         let odir = self.tmpfs_dir(&op.dir, oname)?;
         let ndir = self.tmpfs_dir(&np.dir, nname)?;
