@@ -128,3 +128,6 @@ differential!(threads_exit_group);
 differential!(futex);
 differential!(futex_shared);
 differential!(sig_timer);
+
+// /proc as a process sees itself and its threads.
+differential!(proc_pid);

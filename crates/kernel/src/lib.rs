@@ -19,6 +19,7 @@ pub mod rusage;
 pub mod signal;
 pub mod task;
 pub mod thread;
+pub mod uts;
 pub mod wait;
 
 pub use kernel::Kernel;

@@ -40,7 +40,10 @@ pub use file::{generic_seek, DirEntry, FileOps, OpenFile};
 pub use fs_context::{FsContext, FsView};
 pub use host::host_stdio;
 pub use pipe::{new_pipe, pipe_of, Pipe, PipeEnd, PIPE_BUF, PIPE_DEF_SIZE, PIPE_MAX_SIZE};
-pub use proc::{ProcFd, ProcInfo, ProcSource, PROC_SUPER_MAGIC};
+pub use proc::{
+    Mapping, ProcFd, ProcInfo, ProcLife, ProcMemory, ProcSource, ProcThread, ProcUsage, Resident,
+    SystemInfo, PID_MAX, PROC_SUPER_MAGIC, SMAPS_FIELDS,
+};
 pub use stat::{dtype_of_mode, Stat, Timespec};
 pub use statfs::{
     StatFs, ANON_INODE_FS_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC, ST_RDONLY, ST_RELATIME, ST_VALID,

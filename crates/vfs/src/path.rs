@@ -168,6 +168,13 @@ impl Vfs {
         cred: &Cred,
         depth: &mut u32,
     ) -> VfsResult<Found> {
+        if let Some(loc) = self.magic_target(link, cred)? {
+            *depth += 1;
+            if *depth > MAX_SYMLINKS {
+                return Err(Errno::ELOOP);
+            }
+            return Ok(Found { parent: None, loc });
+        }
         let (start, target) = self.link_start(ctx, dir, link, cred, depth)?;
         self.lookup_at(ctx, start, &target, true, cred, depth)
     }

@@ -134,14 +134,14 @@ impl Vfs {
     }
 
     /// Whether the guest may write to the node: the host is read-only
-    /// (`EROFS`) but for its terminals; `/proc` files the kernel makes
-    /// cannot be written (`EACCES`), the host's ones are read-only.
+    /// (`EROFS`) but for its terminals, and so are the host's `/proc`
+    /// files; the mode of the files the kernel makes decides (writing to
+    /// most of them then fails with `EINVAL`, as on Linux).
     pub(crate) fn check_writable(&self, loc: &Location) -> VfsResult<()> {
         let ok = match &loc.node {
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
             Node::Tmpfs(_) | Node::Dev(_) => true,
-            Node::Proc(p) if p.is_passthrough() => false,
-            Node::Proc(_) => return Err(Errno::EACCES),
+            Node::Proc(p) => !p.is_passthrough(),
         };
         if ok {
             Ok(())
@@ -163,7 +163,7 @@ impl Vfs {
             Node::Host(h) => loc.mount.host()?.open(h, acc, write),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
             Node::Dev(kind) => Ok(Arc::new(DevFile { kind: *kind })),
-            Node::Proc(p) => loc.mount.proc()?.open(p, ctx),
+            Node::Proc(p) => loc.mount.proc()?.open(p, ctx, self),
         }
     }
 
@@ -217,6 +217,9 @@ impl Vfs {
         }
         if ft == libc::S_IFLNK {
             return Err(Errno::ELOOP);
+        }
+        if let Some(file) = self.proc_reopen(loc, flags, cred)? {
+            return Ok(file);
         }
         let acc = flags & libc::O_ACCMODE;
         let mut want = match acc {
