@@ -131,3 +131,4 @@ differential!(sig_timer);
 
 // /proc as a process sees itself and its threads.
 differential!(proc_pid);
+differential!(proc_system);

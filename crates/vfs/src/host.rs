@@ -140,6 +140,24 @@ impl HostFs {
         }
     }
 
+    /// The whole contents of a host file (for `/proc`'s files, made by
+    /// the host kernel as they are read).
+    pub fn read_all(&self, n: &HostNode) -> VfsResult<Vec<u8>> {
+        let fd = self.open_host(&n.rel, libc::O_RDONLY)?;
+        let mut out = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            // SAFETY: `chunk` is writable for its length.
+            let r = unsafe { libc::read(fd.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
+            match usize::try_from(r) {
+                Ok(0) => return Ok(out),
+                Ok(k) => out.extend_from_slice(&chunk[..k]),
+                Err(_) if host_errno() == Errno::EINTR => {}
+                Err(_) => return Err(host_errno()),
+            }
+        }
+    }
+
     /// Whether the guest may write to this node: only host terminals.
     pub fn writable(&self, n: &HostNode) -> bool {
         n.st.st_mode & libc::S_IFMT == libc::S_IFCHR && is_terminal_path(&n.rel)

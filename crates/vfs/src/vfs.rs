@@ -134,14 +134,13 @@ impl Vfs {
     }
 
     /// Whether the guest may write to the node: the host is read-only
-    /// (`EROFS`) but for its terminals, and so are the host's `/proc`
-    /// files; the mode of the files the kernel makes decides (writing to
-    /// most of them then fails with `EINVAL`, as on Linux).
+    /// (`EROFS`) but for its terminals; `/proc` decides for its own files
+    /// (`ProcNode::check_writable`).
     pub(crate) fn check_writable(&self, loc: &Location) -> VfsResult<()> {
         let ok = match &loc.node {
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
             Node::Tmpfs(_) | Node::Dev(_) => true,
-            Node::Proc(p) => !p.is_passthrough(),
+            Node::Proc(p) => return p.check_writable(),
         };
         if ok {
             Ok(())
@@ -274,6 +273,9 @@ impl Vfs {
                         return Err(Errno::EEXIST);
                     }
                     if child.node.is_symlink() && flags & libc::O_NOFOLLOW == 0 {
+                        if let Some(loc) = self.magic_target(&child, cred)? {
+                            return Ok((Found { parent: None, loc }, false));
+                        }
                         let (start, target) = self.link_start(ctx, &p.dir, &child, cred, depth)?;
                         return self.open_create(ctx, start, &target, flags, mode, cred, depth);
                     }

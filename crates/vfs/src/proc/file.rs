@@ -12,6 +12,8 @@ use crate::{lock, Errno, VfsResult};
 pub(crate) struct ProcFile {
     pub data: Vec<u8>,
     pub st: Stat,
+    /// What a write gets (`EINVAL` below a pid, `EIO` at the top).
+    pub write_error: Errno,
 }
 
 impl FileOps for ProcFile {
@@ -26,7 +28,7 @@ impl FileOps for ProcFile {
     }
 
     fn write(&self, _buf: &[u8], _pos: &mut u64, _append: bool) -> VfsResult<usize> {
-        Err(Errno::EINVAL)
+        Err(self.write_error)
     }
 
     fn pread(&self, buf: &mut [u8], off: u64) -> VfsResult<usize> {
@@ -39,7 +41,7 @@ impl FileOps for ProcFile {
     }
 
     fn pwrite(&self, _buf: &[u8], _off: u64, _append: bool) -> VfsResult<usize> {
-        Err(Errno::EINVAL)
+        Err(self.write_error)
     }
 
     fn seek(&self, pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {

@@ -159,10 +159,19 @@ impl ProcNode {
         }
     }
 
-    /// Whether this is a host file shown through (read-only) rather than
-    /// one the kernel makes.
-    pub fn is_passthrough(&self) -> bool {
-        matches!(self.kind, ProcKind::Host(_))
+    /// Whether it may be opened for writing, before its mode is checked:
+    /// the host's sysctl settings cannot be changed (`EROFS`, or `EACCES`
+    /// for a read-only one, as Linux); other files may be opened (the
+    /// write itself then fails, as on Linux, unless it is `comm`).
+    pub fn check_writable(&self) -> VfsResult<()> {
+        match &self.kind {
+            ProcKind::Host(h) if h.rel.starts_with(b"/sys/") => Err(if h.st.st_mode & 0o200 != 0 {
+                Errno::EROFS
+            } else {
+                Errno::EACCES
+            }),
+            _ => Ok(()),
+        }
     }
 
     pub fn same(&self, other: &ProcNode) -> bool {
@@ -604,13 +613,32 @@ impl ProcFs {
             Ok(Arc::new(ProcFile {
                 data,
                 st: st.clone(),
+                write_error: Errno::EINVAL,
             }))
         };
         match &n.kind {
-            ProcKind::Host(h) => match system::kernel_file(&h.rel, || self.system()) {
-                Some(data) => file(data),
-                None => self.host.open(h, libc::O_RDONLY, false),
-            },
+            ProcKind::Host(h) => {
+                let data = system::kernel_file(&h.rel, || self.system());
+                let regular = h.st.st_mode & libc::S_IFMT == libc::S_IFREG;
+                match data {
+                    // The files at the top are read whole now, as Linux
+                    // makes them at open; writing them is EIO.
+                    None if !regular || h.rel.starts_with(b"/sys/") => {
+                        self.host.open(h, libc::O_RDONLY, false)
+                    }
+                    data => {
+                        let data = match data {
+                            Some(d) => d,
+                            None => self.host.read_all(h)?,
+                        };
+                        Ok(Arc::new(ProcFile {
+                            data,
+                            st,
+                            write_error: Errno::EIO,
+                        }))
+                    }
+                }
+            }
             ProcKind::Root => self.dir(n),
             ProcKind::SelfLink | ProcKind::ThreadSelf => Err(Errno::ELOOP),
             ProcKind::Reopen { .. } => Err(Errno::ENXIO),
@@ -658,7 +686,11 @@ impl ProcFs {
                 let mut data = thread.comm;
                 data.push(b'\n');
                 Ok(Arc::new(CommFile {
-                    file: ProcFile { data, st: n.stat() },
+                    file: ProcFile {
+                        data,
+                        st: n.stat(),
+                        write_error: Errno::EINVAL,
+                    },
                     fs: self.clone(),
                     pid,
                     tid: thread.tid,

@@ -333,9 +333,17 @@ fn nothing_in_proc_can_be_changed() {
         Err(Errno::ESRCH),
         "the fake source renames nothing"
     );
+    // The system-wide files, as on Linux: root opens them, writes are
+    // EIO; sysctl settings cannot be changed.
+    let cpuinfo = vfs.open(&ctx, None, b"/proc/cpuinfo", WR, 0, &r).unwrap();
+    assert_eq!(cpuinfo.write(b"x"), Err(Errno::EIO));
     assert_eq!(
-        err(vfs.open(&ctx, None, b"/proc/cpuinfo", WR, 0, &r)),
-        Errno::EROFS
+        err(vfs.open(&ctx, None, b"/proc/cpuinfo", WR, 0, &user(1000))),
+        Errno::EACCES
+    );
+    assert_eq!(
+        err(vfs.open(&ctx, None, b"/proc/sys/kernel/ostype", WR, 0, &r)),
+        Errno::EACCES
     );
     assert_eq!(
         err(vfs.open(&ctx, None, b"/proc/sys/kernel/hostname", WR, 0, &r)),
