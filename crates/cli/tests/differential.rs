@@ -231,3 +231,6 @@ fn clone_parent_from_init_is_einval() {
         out.stdout_str()
     );
 }
+// /proc as a process sees itself and its threads.
+differential!(proc_pid);
+differential!(proc_system);

@@ -130,7 +130,7 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
         host_pid,
         regs,
         signal_mask: task.signal_mask,
-        prctl: task.prctl.clone(),
+        prctl: task.prctl_now(),
         req,
     };
     let spawned = std::thread::Builder::new()
@@ -246,7 +246,7 @@ fn clone_thread(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     if req.flags & CLONE_SETTLS != 0 {
         regs.set_fs_base(req.tls);
     }
-    let mut prctl = task.prctl.clone();
+    let mut prctl = task.prctl_now();
     prctl.pdeathsig = 0;
     let start = ChildStart {
         kernel: task.kernel.clone(),
@@ -320,6 +320,7 @@ fn child_main(start: ChildStart) {
         prctl: start.prctl,
         thread: start.entry,
     };
+    task.thread.set_comm(&task.prctl.comm);
     let thread = start.req.flags & CLONE_THREAD != 0;
     if !thread && start.req.flags & CLONE_CHILD_SETTID != 0 {
         let _ = write_obj(&task.mem(), start.req.child_tid, &tid);

@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::time::Instant;
 
 use trapline_platform::stub::StubImage;
 use trapline_vfs::{FsView, Vfs};
@@ -24,8 +23,6 @@ pub struct Kernel {
     pub vfs: Arc<Vfs>,
     /// The stub every new address space is exec'd from.
     pub stub: StubImage,
-    /// When this kernel booted (for sysinfo's uptime).
-    pub boot_time: Instant,
     /// The CPUs the guest may use (Trapline's own affinity at start-up,
     /// before it pins its threads).
     pub cpus: Vec<usize>,
@@ -48,6 +45,8 @@ pub struct Kernel {
     guest_hosts: Mutex<std::collections::HashMap<i32, std::os::fd::OwnedFd>>,
     /// The futex wait queues of every guest.
     pub futexes: crate::futex::FutexTable,
+    /// The host and domain names `uname` gives.
+    pub uts: Mutex<crate::uts::Uts>,
 }
 
 impl Kernel {
@@ -55,7 +54,6 @@ impl Kernel {
         Kernel {
             vfs,
             stub,
-            boot_time: Instant::now(),
             cpus: trapline_platform::cpu::allowed_cpus(),
             next_pid: AtomicI32::new(1),
             processes: Mutex::new(BTreeMap::new()),
@@ -66,6 +64,7 @@ impl Kernel {
             next_cpu: AtomicUsize::new(0),
             guest_hosts: Mutex::new(std::collections::HashMap::new()),
             futexes: crate::futex::FutexTable::default(),
+            uts: Mutex::new(crate::uts::Uts::from_host()),
         }
     }
 
@@ -166,6 +165,11 @@ impl Kernel {
     /// A fresh virtual pid (the first process is 1).
     pub fn alloc_pid(&self) -> i32 {
         self.next_pid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The pid handed out last (0 before the first).
+    pub fn last_pid(&self) -> i32 {
+        self.next_pid.load(Ordering::Relaxed) - 1
     }
 
     /// Makes a new process visible in /proc (as `/proc/PID`). Call it once

@@ -20,6 +20,7 @@ pub mod rusage;
 pub mod signal;
 pub mod task;
 pub mod thread;
+pub mod uts;
 pub mod wait;
 
 pub use kernel::Kernel;

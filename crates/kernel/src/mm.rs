@@ -29,7 +29,14 @@ pub enum VmaKind {
     Anonymous,
     Heap,
     Stack,
-    File { path: Vec<u8>, offset: u64 },
+    /// A mapped file: its guest path, the offset of the mapping's start,
+    /// and its device and inode as the guest's `stat` shows them.
+    File {
+        path: Vec<u8>,
+        offset: u64,
+        dev: u64,
+        ino: u64,
+    },
 }
 
 /// One mapping of a guest address space.
@@ -226,9 +233,12 @@ impl AddressSpace<'_> {
         );
         let _ = self.inject(libc::SYS_close, &[guest_fd]);
         let got = mapped?;
+        let (dev, ino) = file.stat().map_or((0, 0), |st| (st.dev, st.ino));
         let kind = VmaKind::File {
             path: file.path().to_vec(),
             offset,
+            dev,
+            ino,
         };
         self.map.insert(Vma {
             start: got,

@@ -40,6 +40,11 @@ pub struct Process {
     /// The main thread's name (/proc/PID/comm); the copy of its task's
     /// `prctl.comm` that /proc can reach.
     pub comm: Mutex<Vec<u8>>,
+    /// The auxiliary vector of the last exec (/proc/PID/auxv).
+    pub auxv: Mutex<Vec<u8>>,
+    /// When the process was created, in clock ticks since boot
+    /// (/proc/PID/stat).
+    pub start_time: u64,
     /// Children, live and ended-but-not-reaped; waiters sleep on
     /// `child_changed` with this lock.
     pub children: Mutex<Vec<Arc<Process>>>,
@@ -114,6 +119,8 @@ impl Process {
             cmdline: Mutex::new(Vec::new()),
             environ: Mutex::new(Vec::new()),
             comm: Mutex::new(Vec::new()),
+            auxv: Mutex::new(Vec::new()),
+            start_time: crate::rusage::ticks_since_boot(),
             children: Mutex::new(Vec::new()),
             child_changed: Condvar::new(),
             exit_status: Mutex::new(None),
@@ -154,6 +161,7 @@ impl Process {
         *lock(&child.cmdline) = lock(&parent.cmdline).clone();
         *lock(&child.environ) = lock(&parent.environ).clone();
         *lock(&child.comm) = lock(&parent.comm).clone();
+        *lock(&child.auxv) = lock(&parent.auxv).clone();
         *lock(&child.affinity) = lock(&parent.affinity).clone();
         *lock(&child.sched_policy) = *lock(&parent.sched_policy);
         child

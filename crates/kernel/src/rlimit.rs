@@ -68,6 +68,11 @@ impl Rlimits {
         Ok(())
     }
 
+    /// Every limit, by `RLIMIT_*` number.
+    pub fn all(&self) -> &[Rlimit; RLIM_NLIMITS] {
+        &self.limits
+    }
+
     /// The soft limit on open files, for the fd table.
     pub fn nofile(&self) -> u64 {
         self.limits[libc::RLIMIT_NOFILE as usize].cur

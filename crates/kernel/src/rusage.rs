@@ -73,6 +73,27 @@ pub fn rusage_bytes(u: &Usage) -> [u8; 144] {
     b
 }
 
+/// The time since the host booted (`CLOCK_BOOTTIME`): the guest's clocks
+/// are the host's (the vDSO reads them natively), so its boot is too.
+pub fn since_boot() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    std::time::Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
+}
+
+/// `since_boot` in clock ticks (/proc/PID/stat's start time).
+pub fn ticks_since_boot() -> u64 {
+    let d = since_boot();
+    d.as_secs() * ticks_per_second() + u64::from(d.subsec_micros()) * ticks_per_second() / 1_000_000
+}
+
 /// Microseconds as clock ticks (for times(2)).
 pub fn ticks(us: u64) -> u64 {
     us * ticks_per_second() / 1_000_000

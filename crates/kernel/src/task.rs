@@ -57,6 +57,26 @@ impl PrctlState {
 }
 
 impl Task {
+    /// Names the thread (`comm`): its prctl state, the copy /proc reads,
+    /// and the process's name when it is the main thread.
+    pub fn set_comm(&mut self, comm: Vec<u8>) {
+        self.thread.set_comm(&comm);
+        if self.tid == self.process.pid {
+            *crate::process::lock(&self.process.comm) = comm.clone();
+        }
+        self.prctl.comm = comm;
+    }
+
+    /// The thread's prctl state, with its name as it is now (another
+    /// thread of the process may have renamed it through
+    /// `/proc/PID/task/TID/comm`).
+    pub fn prctl_now(&self) -> PrctlState {
+        PrctlState {
+            comm: self.thread.comm(),
+            ..self.prctl.clone()
+        }
+    }
+
     /// Whether a blocking call of this task must end now: a signal it does
     /// not block is pending (in the kernel, or as a host signal such as
     /// Ctrl-C not yet taken in), or the task must end (its thread group is
@@ -98,9 +118,11 @@ impl Task {
         *crate::process::lock(&process.exe) = image.exe;
         *crate::process::lock(&process.cmdline) = image.cmdline;
         *crate::process::lock(&process.environ) = image.environ;
+        *crate::process::lock(&process.auxv) = image.auxv;
         let prctl = PrctlState::after_exec(&image.execfn, &PrctlState::default());
         *crate::process::lock(&process.comm) = prctl.comm.clone();
         let thread = process.threads.first(process.pid);
+        thread.set_comm(&prctl.comm);
         Task {
             thread,
             tid: process.pid,

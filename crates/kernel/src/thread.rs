@@ -46,6 +46,8 @@ pub struct ThreadEntry {
     /// A copy of the task's `robust_list`, for get_robust_list from
     /// another thread.
     robust_list: Mutex<(u64, u64)>,
+    /// A copy of the task's name (`prctl.comm`), for /proc.
+    comm: Mutex<Vec<u8>>,
 }
 
 impl ThreadEntry {
@@ -55,7 +57,19 @@ impl ThreadEntry {
             killed: AtomicBool::new(false),
             thread_exit: AtomicBool::new(false),
             robust_list: Mutex::new((0, 0)),
+            comm: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The thread's name, as /proc shows it.
+    pub fn comm(&self) -> Vec<u8> {
+        lock(&self.comm).clone()
+    }
+
+    /// Records the thread's name (after exec, prctl(PR_SET_NAME), or at
+    /// creation).
+    pub fn set_comm(&self, comm: &[u8]) {
+        *lock(&self.comm) = comm.to_vec();
     }
 
     /// The robust-list head and length set_robust_list recorded.
@@ -142,6 +156,16 @@ impl ThreadGroup {
             .iter()
             .filter(|(&t, e)| t == pid || !e.thread_exit.load(Ordering::Relaxed))
             .map(|(&t, _)| t)
+            .collect()
+    }
+
+    /// The live threads, as `tids` lists them.
+    pub fn entries(&self, pid: i32) -> Vec<Arc<ThreadEntry>> {
+        lock(&self.state)
+            .tasks
+            .iter()
+            .filter(|(&t, e)| t == pid || !e.thread_exit.load(Ordering::Relaxed))
+            .map(|(_, e)| e.clone())
             .collect()
     }
 

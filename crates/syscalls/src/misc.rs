@@ -4,38 +4,23 @@ use trapline_abi::structs::{Sysinfo, Utsname};
 
 use crate::prelude::*;
 
-/// The Linux version Trapline implements (the syscall table's).
-pub const RELEASE: &str = "6.1.0-trapline";
-
 fn put(field: &mut [libc::c_char; 65], value: &[u8]) {
     for (dst, &src) in field.iter_mut().zip(value.iter().take(64)) {
         *dst = src as libc::c_char;
     }
 }
 
-fn host_nodename() -> Vec<u8> {
-    // SAFETY: utsname is plain data filled by uname.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: u is a valid out-pointer.
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return b"localhost".to_vec();
-    }
-    u.nodename
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect()
-}
-
 syscall! {
     Implemented => fn uname(task, buf: UserAddr) -> SysResult {
+        use trapline_kernel::uts::{RELEASE, VERSION};
+        let names = lock(&task.kernel.uts).clone();
         let mut u = Utsname::zeroed();
         put(&mut u.sysname, b"Linux");
-        put(&mut u.nodename, &host_nodename());
+        put(&mut u.nodename, &names.hostname);
         put(&mut u.release, RELEASE.as_bytes());
-        put(&mut u.version, b"#1 SMP PREEMPT_DYNAMIC Trapline");
+        put(&mut u.version, VERSION.as_bytes());
         put(&mut u.machine, b"x86_64");
-        put(&mut u.domainname, b"(none)");
+        put(&mut u.domainname, &names.domainname);
         write_obj(&task.mem(), buf.0, &u)?;
         Ok(0)
     }
@@ -67,7 +52,7 @@ syscall! {
         // SAFETY: h is a valid out-pointer.
         unsafe { libc::sysinfo(&mut h) };
         let s = Sysinfo {
-            uptime: task.kernel.boot_time.elapsed().as_secs() as i64,
+            uptime: trapline_kernel::rusage::since_boot().as_secs() as i64,
             loads: h.loads,
             totalram: h.totalram,
             freeram: h.freeram,
@@ -75,7 +60,7 @@ syscall! {
             bufferram: h.bufferram,
             totalswap: h.totalswap,
             freeswap: h.freeswap,
-            procs: 1,
+            procs: u16::try_from(task.kernel.task_count()).unwrap_or(u16::MAX),
             totalhigh: h.totalhigh,
             freehigh: h.freehigh,
             mem_unit: h.mem_unit,

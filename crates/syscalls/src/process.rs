@@ -430,15 +430,12 @@ syscall! {
                     }
                     e => Err(e),
                 })?;
-                task.prctl.comm = s.into_iter().take(15).collect();
-                if task.tid == task.process.pid {
-                    *lock(&task.process.comm) = task.prctl.comm.clone();
-                }
+                task.set_comm(s.into_iter().take(15).collect());
                 Ok(0)
             }
             PR_GET_NAME => {
                 let mut name = [0u8; 16];
-                for (d, s) in name.iter_mut().zip(&task.prctl.comm) {
+                for (d, s) in name.iter_mut().zip(&task.thread.comm()) {
                     *d = *s;
                 }
                 task.mem().write(arg2, &name).map(|_| 0)

@@ -221,9 +221,16 @@ impl std::fmt::Debug for OpenFile {
 
 impl OpenFile {
     /// An open file for `ops` (pipes, sockets, ...): `flags` as given to
-    /// `open` (access mode and status flags).
+    /// `open` (access mode and status flags). Unlike files opened by path,
+    /// these do not get `O_LARGEFILE` (Linux's `pipe2` and `socket` do
+    /// not set it).
     pub fn from_ops(ops: Arc<dyn FileOps>, flags: i32, path: Vec<u8>) -> Arc<OpenFile> {
-        OpenFile::new(ops, flags, path, None)
+        let file = OpenFile::new(ops, flags, path, None);
+        let large = trapline_abi::raw::general::O_LARGEFILE as i32;
+        if flags & large == 0 {
+            file.flags.fetch_and(!large, Ordering::Relaxed);
+        }
+        file
     }
 
     /// An anonymous-inode file (`crate::anon`): not made by `open`, so,
@@ -684,6 +691,17 @@ impl OpenFile {
     /// The absolute guest path it was opened by (symlinks resolved).
     pub fn path(&self) -> &[u8] {
         &self.path
+    }
+
+    /// The id of the mount it was opened on (0 for pipes, sockets and
+    /// the host's stdio).
+    pub fn mount_id(&self) -> u64 {
+        self.loc.as_ref().map_or(0, |l| l.mount.id)
+    }
+
+    /// Whether its file was removed from the tree since it was opened.
+    pub fn is_unlinked(&self) -> bool {
+        matches!(&self.loc, Some(l) if matches!(&l.node, crate::node::Node::Tmpfs(i) if i.is_unlinked()))
     }
 
     /// The poll(2) events ready on this file now.

@@ -66,6 +66,12 @@ impl FsView {
     pub fn umask(&self) -> u32 {
         lock(&self.0).umask
     }
+
+    /// The cwd and the root, where `/proc/PID/{cwd,root}` lead.
+    pub(crate) fn locations(&self) -> (Location, Location) {
+        let shown = lock(&self.0);
+        (shown.cwd.clone(), shown.root.clone())
+    }
 }
 
 impl std::fmt::Debug for FsView {

@@ -322,6 +322,24 @@ impl HostFs {
         }
     }
 
+    /// The whole contents of a host file (for `/proc`'s files, made by
+    /// the host kernel as they are read).
+    pub fn read_all(&self, n: &HostNode) -> VfsResult<Vec<u8>> {
+        let fd = self.open_rel(&n.rel, libc::O_RDONLY)?;
+        let mut out = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            // SAFETY: `chunk` is writable for its length.
+            let r = unsafe { libc::read(fd.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
+            match usize::try_from(r) {
+                Ok(0) => return Ok(out),
+                Ok(k) => out.extend_from_slice(&chunk[..k]),
+                Err(_) if host_errno() == Errno::EINTR => {}
+                Err(_) => return Err(host_errno()),
+            }
+        }
+    }
+
     /// Whether the guest may write to this node: anything in a writable
     /// bind (where `open_write` refuses devices, as `nodev` does), else
     /// only host terminals.
@@ -809,4 +827,34 @@ pub fn host_stdio(fd: OwnedFd, flags: i32, path: Vec<u8>) -> Arc<OpenFile> {
         _ => path,
     };
     OpenFile::from_ops(Arc::new(HostFile::new(fd, seekable, true)), flags, path)
+}
+
+/// A new open file description of a host file the guest has open without
+/// a place in the mount tree (its stdio), for `open("/proc/self/fd/N")`:
+/// the host reopens it through Trapline's own `/proc`. A regular file (or
+/// directory) may be reopened for writing only if the guest could write to
+/// it already: the host's files stay read-only otherwise.
+pub(crate) fn reopen_host(file: &OpenFile, flags: i32) -> VfsResult<Arc<OpenFile>> {
+    let fd = file.ops().host_meta_fd().ok_or(Errno::ENXIO)?;
+    let st = fstat(fd)?;
+    let acc = flags & libc::O_ACCMODE;
+    let plain = matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFDIR);
+    if plain && acc != libc::O_RDONLY && file.access_mode() == libc::O_RDONLY {
+        return Err(Errno::EROFS);
+    }
+    let keep = libc::O_ACCMODE | libc::O_APPEND | libc::O_NONBLOCK | libc::O_TRUNC;
+    let path = cstr(format!("/proc/self/fd/{}", fd.as_raw_fd()).as_bytes())?;
+    // SAFETY: `path` is NUL-terminated; the flags never create a file.
+    let raw = unsafe {
+        libc::open(
+            path.as_ptr(),
+            (flags & keep) | libc::O_CLOEXEC | libc::O_NOCTTY,
+        )
+    };
+    if raw < 0 {
+        return Err(host_errno());
+    }
+    // SAFETY: `raw` was just returned by open and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    Ok(host_stdio(fd, flags, file.path().to_vec()))
 }

@@ -58,7 +58,10 @@ pub use path::{
     RESOLVE_NO_XDEV,
 };
 pub use pipe::{new_pipe, pipe_of, Pipe, PipeEnd, PIPE_BUF, PIPE_DEF_SIZE, PIPE_MAX_SIZE};
-pub use proc::{ProcFd, ProcInfo, ProcSource, PROC_SUPER_MAGIC};
+pub use proc::{
+    Mapping, ProcFd, ProcInfo, ProcLife, ProcMemory, ProcSource, ProcThread, ProcUsage, Resident,
+    SystemInfo, PID_MAX, PROC_SUPER_MAGIC, SMAPS_FIELDS,
+};
 pub use setup::{MountError, MountOptions, UserMount};
 pub use stat::{dtype_of_mode, Stat, Timespec};
 pub use statfs::{

@@ -108,8 +108,8 @@ impl Vfs {
         let fs = self.memfd_mount.tmpfs()?;
         let inode = fs.create_unnamed(mode, cred, Some(data));
         let mut path = b"/memfd:".to_vec();
+        // `/proc` adds " (deleted)": the file has no link.
         path.extend_from_slice(name);
-        path.extend_from_slice(b" (deleted)");
         let loc = Location {
             mount: self.memfd_mount.clone(),
             node: Node::Tmpfs(inode.clone()),

@@ -162,6 +162,11 @@ impl MountTable {
         self.mounts.push(m);
     }
 
+    /// The mounts in the order they were made.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Mount>> {
+        self.mounts.iter()
+    }
+
     pub fn next_id(&self) -> u64 {
         self.mounts.iter().map(|m| m.id).max().unwrap_or(0) + 1
     }

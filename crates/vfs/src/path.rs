@@ -247,6 +247,14 @@ impl Vfs {
         cred: &Cred,
         walk: &mut Walk,
     ) -> VfsResult<Found> {
+        if let Some(loc) = self.magic_target(link, cred)? {
+            walk.links += 1;
+            if walk.links > MAX_SYMLINKS {
+                return Err(Errno::ELOOP);
+            }
+            walk.may_follow(link)?;
+            return Ok(Found { parent: None, loc });
+        }
         let (start, target) = self.link_start(ctx, dir, link, cred, walk)?;
         self.lookup_at(ctx, start, &target, true, cred, walk)
     }

@@ -57,8 +57,9 @@ impl Vfs {
             (Node::Host(_), None) => return Err(Errno::EROFS),
             (Node::Proc(_) | Node::Dev(_), _) => return Err(Errno::EOPNOTSUPP),
         };
-        // What /proc shows of it, as Linux names it.
-        let name = format!("#{} (deleted)", inode.ino()).into_bytes();
+        // What /proc shows of it, as Linux names it (with " (deleted)"
+        // while it has no link).
+        let name = format!("#{}", inode.ino()).into_bytes();
         let path = join_path(&found.path(), &name);
         let ops = crate::tmpfs::open(&inode, false)?;
         let loc = Location {

@@ -86,15 +86,14 @@ impl Vfs {
 
     /// Whether the guest may write to the node: a plain host mount is
     /// read-only (`EROFS`) but for its terminals, an overlay copies up
-    /// regular files; `/proc` files the kernel makes cannot be written
-    /// (`EACCES`), the host's ones are read-only.
+    /// regular files; `/proc` decides for its own files
+    /// (`ProcNode::check_writable`).
     pub(crate) fn check_writable(&self, loc: &Location) -> VfsResult<()> {
         let ok = match &loc.node {
             Node::Host(h) if loc.mount.overlay().is_some() && h.is_file() => true,
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
             Node::Tmpfs(_) | Node::Dev(_) => true,
-            Node::Proc(p) if p.is_passthrough() => false,
-            Node::Proc(_) => return Err(Errno::EACCES),
+            Node::Proc(p) => return p.check_writable(),
         };
         if ok {
             Ok(())
@@ -127,7 +126,7 @@ impl Vfs {
             Node::Host(h) => loc.mount.host()?.open_with(h, acc, write, trunc),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
             Node::Dev(kind) => Ok(Arc::new(DevFile { kind: *kind })),
-            Node::Proc(p) => loc.mount.proc()?.open(p, ctx),
+            Node::Proc(p) => loc.mount.proc()?.open(p, ctx, self),
         }
     }
 
@@ -202,6 +201,9 @@ impl Vfs {
         }
         if ft == libc::S_IFLNK {
             return Err(Errno::ELOOP);
+        }
+        if let Some(file) = self.proc_reopen(loc, flags, cred)? {
+            return Ok(file);
         }
         let acc = flags & libc::O_ACCMODE;
         let mut want = match acc {
@@ -282,6 +284,9 @@ impl Vfs {
                         return Err(Errno::EEXIST);
                     }
                     if child.node.is_symlink() && flags & libc::O_NOFOLLOW == 0 {
+                        if let Some(loc) = self.magic_target(&child, cred)? {
+                            return Ok((Found { parent: None, loc }, Made::Nothing));
+                        }
                         let (start, target) = self.link_start(ctx, &p.dir, &child, cred, walk)?;
                         return self.open_create(ctx, start, &target, flags, mode, cred, walk);
                     }

@@ -38,6 +38,9 @@ pub const EXPECTED_UNIMPLEMENTED: &[&str] = &[
     // Python's selectors module uses epoll when it exists and falls back to
     // poll; epoll comes with the event-loop issue.
     "epoll_create1",
+    // procps (ps, top) asks for the NUMA memory policy for its NUMA
+    // column and does without it when the call fails.
+    "get_mempolicy",
 ];
 
 /// The prefix of Trapline's message when a signal killed the guest.

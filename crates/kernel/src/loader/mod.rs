@@ -42,6 +42,8 @@ pub struct Image {
     /// /proc/PID/cmdline and environ).
     pub cmdline: Vec<u8>,
     pub environ: Vec<u8>,
+    /// The auxiliary vector as written on the stack (/proc/PID/auxv).
+    pub auxv: Vec<u8>,
 }
 
 /// What to exec: the path as the caller gave it, argv and envp.
@@ -192,7 +194,7 @@ fn build_image(
     };
     let stack_top = stack::map_stack(&mut space, stack_limit)?;
     let auxv = stack::auxv(&main, exe, interp_base, ids, &host_auxv);
-    let sp = stack::build(&space.tracee_memory(), stack_top, &strings, auxv)?;
+    let (sp, auxv) = stack::build(&space.tracee_memory(), stack_top, &strings, auxv)?;
 
     // Linux puts a static PIE's heap at ELF_ET_DYN_BASE: the binary itself
     // sits among the top-down mmaps, with no room to grow after it.
@@ -209,6 +211,7 @@ fn build_image(
         execfn: Vec::new(),
         cmdline: Vec::new(),
         environ: Vec::new(),
+        auxv,
     })
 }
 
@@ -255,7 +258,9 @@ impl Task {
         drop(closed);
         lock(&self.process.signals).reset_for_exec();
         self.prctl = crate::task::PrctlState::after_exec(&image.execfn, &self.prctl);
-        *lock(&self.process.comm) = self.prctl.comm.clone();
+        let comm = self.prctl.comm.clone();
+        self.set_comm(comm);
+        *lock(&self.process.auxv) = image.auxv;
         *lock(&self.process.cmdline) = image.cmdline;
         *lock(&self.process.environ) = image.environ;
         self.clear_child_tid = 0;

@@ -116,13 +116,14 @@ pub fn auxv(
 }
 
 /// Writes the initial stack below `top` and returns the stack pointer
-/// (pointing at argc, 16-byte aligned).
+/// (pointing at argc, 16-byte aligned) and the auxiliary vector as
+/// written (for /proc/PID/auxv).
 pub fn build(
     mem: &impl GuestMemory,
     top: u64,
     s: &Strings,
     mut auxv: Vec<(u64, u64)>,
-) -> Result<u64, Errno> {
+) -> Result<(u64, Vec<u8>), Errno> {
     // Strings area, built downwards from the top: execfn, envp, argv,
     // platform, random bytes (the same order as Linux).
     let mut area: Vec<u8> = Vec::new();
@@ -151,17 +152,22 @@ pub fn build(
     words.push(0);
     words.extend(env_offs.iter().rev().map(|&o| at(o)));
     words.push(0);
+    let auxv_start = words.len();
     for (k, v) in auxv {
         words.push(k);
         words.push(v);
     }
+    let auxv_bytes: Vec<u8> = words[auxv_start..]
+        .iter()
+        .flat_map(|w| w.to_ne_bytes())
+        .collect();
     let table_len = words.len() as u64 * 8;
     let sp = (strings_start - table_len) & !15;
     let table: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
     mem.write(sp, &table)?;
     mem.write(strings_start, &area)?;
     mem.write(top - 8, &[0u8; 8])?;
-    Ok(sp)
+    Ok((sp, auxv_bytes))
 }
 
 fn getrandom(buf: &mut [u8]) {

@@ -168,6 +168,13 @@ impl ThreadSignals {
         self.inner().altstack = a;
     }
 
+    /// The host thread behind this guest thread (thread group id, thread
+    /// id), once it runs.
+    pub fn host_ids(&self) -> Option<(i32, i32)> {
+        let host = self.host.load(SeqCst);
+        (host != 0).then_some(((host >> 32) as i32, host as u32 as i32))
+    }
+
     /// Records the host thread now behind this guest thread (it changes at
     /// exec). Cheap when unchanged.
     pub fn set_host(&self, host_tid: i32) {

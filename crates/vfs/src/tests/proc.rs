@@ -2,7 +2,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 
 use super::{err, host_vfs, names, read_all, root, user, RD, WR};
-use crate::{Errno, FsContext, ProcFd, ProcInfo, ProcSource, Vfs};
+use crate::{
+    Errno, FsContext, Mapping, ProcFd, ProcInfo, ProcMemory, ProcSource, ProcThread, ProcUsage,
+    SystemInfo, Vfs,
+};
 
 /// Processes made up for the test.
 struct Fake(BTreeMap<i32, ProcInfo>);
@@ -14,42 +17,82 @@ impl ProcSource for Fake {
     fn process(&self, pid: i32) -> Option<ProcInfo> {
         self.0.get(&pid).cloned()
     }
+    fn memory(&self, pid: i32, _counters: bool) -> Option<ProcMemory> {
+        self.0.get(&pid)?;
+        Some(ProcMemory {
+            maps: vec![Mapping {
+                start: 0x40_0000,
+                end: 0x40_1000,
+                prot: libc::PROT_READ | libc::PROT_EXEC,
+                ..Mapping::default()
+            }],
+            start_brk: 0x1000,
+            ..ProcMemory::default()
+        })
+    }
+    fn usage(&self, pid: i32, _tid: Option<i32>) -> Option<ProcUsage> {
+        self.0.get(&pid)?;
+        Some(ProcUsage {
+            state: b'S',
+            ..ProcUsage::default()
+        })
+    }
+    fn set_comm(&self, _pid: i32, _tid: i32, _comm: &[u8]) -> Result<(), Errno> {
+        Err(Errno::ESRCH)
+    }
+    fn system(&self) -> SystemInfo {
+        SystemInfo {
+            hostname: b"fakehost".to_vec(),
+            release: "6.1.0-test".into(),
+            ..SystemInfo::default()
+        }
+    }
 }
 
-fn info(pid: i32, uid: u32) -> ProcInfo {
+/// Process `pid` of user `uid`: cwd /tmp, umask 027, /dev/null on fd 0 and
+/// a pipe's write end on fd 4.
+fn info(vfs: &Vfs, pid: i32, uid: u32) -> ProcInfo {
+    let mut ctx = FsContext::new(vfs);
+    vfs.chdir(&mut ctx, None, b"/tmp", &root()).expect("chdir");
+    ctx.set_umask(0o027);
+    let null = vfs
+        .open(&ctx, None, b"/dev/null", RD, 0, &root())
+        .expect("/dev/null");
+    let (_r, w) = crate::new_pipe(0, 0, 0);
     ProcInfo {
         pid,
         ppid: pid - 1,
         pgid: 1,
         sid: 1,
-        tids: vec![pid],
+        threads: vec![ProcThread {
+            tid: pid,
+            comm: b"prog".to_vec(),
+            ..ProcThread::default()
+        }],
         comm: b"prog".to_vec(),
         exe: b"/usr/bin/prog".to_vec(),
-        cwd: b"/tmp".to_vec(),
-        root: b"/".to_vec(),
+        fs: Some(ctx.view()),
         cmdline: b"prog\0-x\0".to_vec(),
         environ: b"A=1\0".to_vec(),
-        umask: 0o027,
         uids: [uid; 4],
         gids: [uid; 4],
         groups: vec![5, 6],
         fds: vec![
             ProcFd {
                 fd: 0,
-                target: b"/dev/null".to_vec(),
-                flags: libc::O_RDONLY,
+                file: null,
+                cloexec: false,
             },
             ProcFd {
                 fd: 4,
-                target: b"pipe:[7]".to_vec(),
-                flags: libc::O_WRONLY,
+                file: w,
+                cloexec: true,
             },
         ],
-        maps: b"00400000-00401000 r-xp 00000000 00:00 0\n".to_vec(),
-        vsize: 4096,
-        start_brk: 0x1000,
         sig_ignored: 1,
         sig_caught: 2,
+        limits: vec![(1024, 4096); 16],
+        ..ProcInfo::default()
     }
 }
 
@@ -58,8 +101,8 @@ fn info(pid: i32, uid: u32) -> ProcInfo {
 fn proc_vfs() -> (Vfs, FsContext, Arc<dyn ProcSource>) {
     let (vfs, mut ctx) = host_vfs();
     let mut procs = BTreeMap::new();
-    procs.insert(1, info(1, 0));
-    procs.insert(7, info(7, 1000));
+    procs.insert(1, info(&vfs, 1, 0));
+    procs.insert(7, info(&vfs, 7, 1000));
     let source: Arc<dyn ProcSource> = Arc::new(Fake(procs));
     vfs.set_proc_source(Arc::downgrade(&source));
     ctx.set_pid(1);
@@ -94,17 +137,21 @@ fn list(vfs: &Vfs, ctx: &FsContext, path: &str) -> Vec<String> {
 fn root_lists_guest_pids_and_allowed_host_files_only() {
     let (vfs, ctx, _source) = proc_vfs();
     let names = list(&vfs, &ctx, "/proc");
-    for want in [".", "..", "self", "thread-self", "1", "7", "cpuinfo", "sys"] {
+    for want in [
+        ".",
+        "..",
+        "self",
+        "thread-self",
+        "1",
+        "7",
+        "cpuinfo",
+        "sys",
+        "mounts",
+    ] {
         assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
     }
     let host_pid = std::process::id().to_string();
-    for gone in [
-        host_pid.as_str(),
-        "kcore",
-        "kmsg",
-        "mounts",
-        "sysrq-trigger",
-    ] {
+    for gone in [host_pid.as_str(), "kcore", "kmsg", "sysrq-trigger"] {
         assert!(!names.iter().any(|n| n == gone), "{gone} in {names:?}");
         let p = format!("/proc/{gone}");
         assert_eq!(
@@ -166,7 +213,7 @@ fn process_files() {
     assert_eq!(read(&vfs, &ctx, "/proc/1/comm"), b"prog\n");
     assert_eq!(
         read(&vfs, &ctx, "/proc/1/maps"),
-        b"00400000-00401000 r-xp 00000000 00:00 0\n"
+        b"00400000-00401000 r-xp 00000000 00:00 0 \n"
     );
     let status = String::from_utf8(read(&vfs, &ctx, "/proc/self/status")).unwrap();
     for line in [
@@ -209,19 +256,25 @@ fn fd_links_and_task_dirs() {
     assert_eq!(list(&vfs, &ctx, "/proc/1/fd"), [".", "..", "0", "4"]);
     assert_eq!(list(&vfs, &ctx, "/proc/1/task"), [".", "..", "1"]);
     let r = root();
-    assert_eq!(
-        vfs.readlink(&ctx, None, b"/proc/1/fd/4", &r),
-        Ok(b"pipe:[7]".to_vec())
-    );
+    let pipe = vfs.readlink(&ctx, None, b"/proc/1/fd/4", &r).unwrap();
+    assert!(pipe.starts_with(b"pipe:["), "{pipe:?}");
     let st = vfs.stat(&ctx, None, b"/proc/1/fd/4", false, &r).unwrap();
     assert_eq!(st.mode, libc::S_IFLNK | 0o300);
-    // Followed: fd 0 is /dev/null; a pipe has no path to follow.
+    // Followed, the links lead to the files themselves: fd 0 is
+    // /dev/null, fd 4 the pipe, which a new open reaches too.
     let null = vfs.stat(&ctx, None, b"/proc/self/fd/0", true, &r).unwrap();
     assert_eq!(null.rdev, libc::makedev(1, 3));
-    assert_eq!(
-        err(vfs.stat(&ctx, None, b"/proc/1/fd/4", true, &r)),
-        Errno::ENOENT
-    );
+    let fifo = vfs.stat(&ctx, None, b"/proc/1/fd/4", true, &r).unwrap();
+    assert_eq!(fifo.mode & libc::S_IFMT, libc::S_IFIFO);
+    let reader = vfs
+        .open(&ctx, None, b"/proc/1/fd/4", RD, 0, &r)
+        .expect("reopen the pipe");
+    let writer = _source.process(1).unwrap().fds[1].file.clone();
+    assert_eq!(writer.write(b"through"), Ok(7));
+    let mut buf = [0u8; 16];
+    assert_eq!(reader.read(&mut buf), Ok(7));
+    assert_eq!(&buf[..7], b"through");
+    assert_eq!(reader.path(), writer.path());
     assert_eq!(
         err(vfs.stat(&ctx, None, b"/proc/1/fd/3", false, &r)),
         Errno::ENOENT
@@ -261,13 +314,36 @@ fn another_users_links_are_eacces() {
 fn nothing_in_proc_can_be_changed() {
     let (vfs, ctx, _source) = proc_vfs();
     let r = root();
+    // The mode decides who may open a file for writing; most of them
+    // then refuse the write.
     assert_eq!(
-        err(vfs.open(&ctx, None, b"/proc/1/comm", WR, 0, &r)),
+        err(vfs.open(&ctx, None, b"/proc/7/status", WR, 0, &user(1000))),
+        Errno::EACCES
+    );
+    let status = vfs
+        .open(&ctx, None, b"/proc/7/status", WR, 0, &r)
+        .expect("root opens status for writing");
+    assert_eq!(status.write(b"x"), Err(Errno::EINVAL));
+    // comm is written by the process's own threads only.
+    let comm = vfs.open(&ctx, None, b"/proc/7/comm", WR, 0, &r).unwrap();
+    assert_eq!(comm.write(b"x"), Err(Errno::EINVAL));
+    let comm = vfs.open(&ctx, None, b"/proc/1/comm", WR, 0, &r).unwrap();
+    assert_eq!(
+        comm.write(b"x"),
+        Err(Errno::ESRCH),
+        "the fake source renames nothing"
+    );
+    // The system-wide files, as on Linux: root opens them, writes are
+    // EIO; sysctl settings cannot be changed.
+    let cpuinfo = vfs.open(&ctx, None, b"/proc/cpuinfo", WR, 0, &r).unwrap();
+    assert_eq!(cpuinfo.write(b"x"), Err(Errno::EIO));
+    assert_eq!(
+        err(vfs.open(&ctx, None, b"/proc/cpuinfo", WR, 0, &user(1000))),
         Errno::EACCES
     );
     assert_eq!(
-        err(vfs.open(&ctx, None, b"/proc/cpuinfo", WR, 0, &r)),
-        Errno::EROFS
+        err(vfs.open(&ctx, None, b"/proc/sys/kernel/ostype", WR, 0, &r)),
+        Errno::EACCES
     );
     assert_eq!(
         err(vfs.open(&ctx, None, b"/proc/sys/kernel/hostname", WR, 0, &r)),
@@ -303,8 +379,16 @@ fn nothing_in_proc_can_be_changed() {
 #[test]
 fn host_files_pass_through() {
     let (vfs, ctx, _source) = proc_vfs();
-    let host = std::fs::read("/proc/version").expect("host /proc/version");
-    assert_eq!(read(&vfs, &ctx, "/proc/version"), host);
+    let host = std::fs::read("/proc/meminfo").expect("host /proc/meminfo");
+    let guest = read(&vfs, &ctx, "/proc/meminfo");
+    assert_eq!(guest[..20], host[..20]);
+    // The kernel's own version and host name replace the host's.
+    assert!(read(&vfs, &ctx, "/proc/version").starts_with(b"Linux version 6.1.0-test ("));
+    assert_eq!(read(&vfs, &ctx, "/proc/sys/kernel/hostname"), b"fakehost\n");
+    assert_eq!(
+        read(&vfs, &ctx, "/proc/sys/kernel/osrelease"),
+        b"6.1.0-test\n"
+    );
     let host = std::fs::read("/proc/sys/kernel/ostype").expect("host ostype");
     assert_eq!(read(&vfs, &ctx, "/proc/sys/kernel/ostype"), host);
     let st = vfs
@@ -354,4 +438,79 @@ fn the_view_follows_the_context() {
     vfs.rmdir(&ctx, None, b"/tmp/viewed", &root())
         .expect("rmdir");
     assert_eq!(view.cwd_path(), b"/tmp/viewed (deleted)");
+}
+
+#[test]
+fn the_newer_process_files() {
+    let (vfs, mut ctx, _source) = proc_vfs();
+    let r = root();
+    let text = |p: &str| String::from_utf8(read(&vfs, &ctx, p)).unwrap();
+    let fdinfo = text("/proc/1/fdinfo/4");
+    assert!(
+        fdinfo.starts_with("pos:\t0\nflags:\t02000001\nmnt_id:\t0\nino:\t"),
+        "{fdinfo}"
+    );
+    assert_eq!(list(&vfs, &ctx, "/proc/1/fdinfo"), [".", "..", "0", "4"]);
+    let limits = text("/proc/1/limits");
+    assert!(
+        limits.starts_with("Limit                     Soft Limit"),
+        "{limits}"
+    );
+    assert!(
+        limits.contains(
+            "\nMax open files            1024                 4096                 files     \n"
+        ),
+        "{limits}"
+    );
+    assert!(limits.ends_with(
+        "Max realtime timeout      1024                 4096                 us        \n"
+    ));
+    let ns = list(&vfs, &ctx, "/proc/1/ns");
+    assert!(ns.iter().any(|n| n == "pid_for_children"), "{ns:?}");
+    let pid_ns = vfs.readlink(&ctx, None, b"/proc/1/ns/pid", &r).unwrap();
+    assert_eq!(
+        vfs.readlink(&ctx, None, b"/proc/7/ns/pid_for_children", &r),
+        Ok(pid_ns.clone())
+    );
+    assert!(
+        pid_ns.starts_with(b"pid:[") && pid_ns.ends_with(b"]"),
+        "{pid_ns:?}"
+    );
+    let st = vfs.stat(&ctx, None, b"/proc/1/ns/pid", true, &r).unwrap();
+    assert_eq!(format!("pid:[{}]", st.ino).into_bytes(), pid_ns);
+    let mountinfo = text("/proc/self/mountinfo");
+    let first = mountinfo.lines().next().unwrap();
+    assert!(
+        first.starts_with("1 1 ") && first.contains(" / / rw,relatime - "),
+        "{mountinfo}"
+    );
+    assert!(
+        mountinfo.contains(" / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"),
+        "{mountinfo}"
+    );
+    assert!(
+        text("/proc/1/mounts").contains("\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n")
+    );
+    assert_eq!(text("/proc/mounts"), text("/proc/1/mounts"));
+    let status = text("/proc/7/status");
+    for line in [
+        "FDSize:\t64\n",
+        "VmSize:\t       4 kB\n",
+        "SigQ:\t0/1024\n",
+        "CapEff:\t0000000000000000\n",
+    ] {
+        assert!(status.contains(line), "{line:?} in {status}");
+    }
+    assert!(text("/proc/1/status").contains("CapEff:\t000001ffffffffff\n"));
+    assert_eq!(text("/proc/1/statm"), "1 0 0 0 0 0 0\n");
+    assert_eq!(text("/proc/1/cgroup"), "0::/\n");
+    assert!(text("/proc/1/smaps").contains("\nRss:                   0 kB\n"));
+    // cwd and root lead to the directories themselves.
+    vfs.chdir(&mut ctx, None, b"/proc/7/cwd", &r)
+        .expect("chdir");
+    assert_eq!(ctx.cwd_path(), "/tmp");
+    assert_eq!(
+        err(vfs.open(&ctx, None, b"/proc/1/cwd", RD, 0, &user(1000))),
+        Errno::EACCES
+    );
 }
