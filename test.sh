@@ -7,8 +7,9 @@ cd "$(dirname "$0")"
 # Debian packages the tests use: gcc and static libc for the C test programs,
 # busybox-static and musl-tools for static and musl guests, python3 as a real
 # program, strace as the reference for --trace, script(1) for a terminal;
-# git, sqlite3, tar, coreutils and findutils as real file-system programs.
-packages=(gcc libc6-dev busybox-static musl-tools python3 strace bsdutils git sqlite3 tar coreutils findutils)
+# git, sqlite3, tar, coreutils and findutils as real file-system programs;
+# procps (ps, free, uptime) as readers of /proc.
+packages=(gcc libc6-dev busybox-static musl-tools python3 strace bsdutils git sqlite3 tar coreutils findutils procps)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
