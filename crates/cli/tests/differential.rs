@@ -132,3 +132,5 @@ differential!(sig_timer);
 // /proc as a process sees itself and its threads.
 differential!(proc_pid);
 differential!(proc_system);
+differential!(sys_cpu);
+differential!(dev_files);

@@ -26,8 +26,8 @@ pub enum TimeUpdate {
 fn changeable(loc: &Location) -> VfsResult<&std::sync::Arc<Inode>> {
     match &loc.node {
         Node::Tmpfs(i) => Ok(i),
-        Node::Host(_) => Err(Errno::EROFS),
-        Node::Dev(_) | Node::Proc(_) => Err(Errno::EPERM),
+        Node::Host(_) | Node::Synth(_) => Err(Errno::EROFS),
+        Node::Proc(_) => Err(Errno::EPERM),
     }
 }
 

@@ -2,8 +2,9 @@
 //! file descriptions and fd tables, and the file systems themselves — the
 //! host's root (read-only passthrough), a private tmpfs on `/tmp`, `/proc`
 //! (the kernel's processes, through `ProcSource`, and a few system-wide
-//! files of the host's), and the kernel's own devices (`/dev/null`,
-//! `/dev/zero`, `/dev/full`, `/dev/random`, `/dev/urandom`).
+//! files of the host's), and the fixed trees `/sys` (the host's CPUs) and
+//! `/dev` (the kernel's own devices, the controlling terminal, the host's
+//! pseudo-terminals).
 //!
 //! This crate knows nothing of the syscall ABI: handlers decode arguments
 //! and call `Vfs`, `OpenFile` and `FdTable`; errors are Linux errnos.
@@ -12,6 +13,7 @@ mod attr;
 pub mod blocking;
 mod cred;
 mod dev;
+mod devfs;
 mod fd_table;
 mod file;
 mod fs_context;
@@ -22,8 +24,11 @@ mod node;
 mod path;
 mod pipe;
 mod proc;
+mod pty;
 mod stat;
 mod statfs;
+mod synth;
+mod sys;
 mod tmpfs;
 mod vfs;
 mod xattr;
@@ -44,6 +49,7 @@ pub use proc::{
     Mapping, ProcFd, ProcInfo, ProcLife, ProcMemory, ProcSource, ProcThread, ProcUsage, Resident,
     SystemInfo, PID_MAX, PROC_SUPER_MAGIC, SMAPS_FIELDS,
 };
+pub use pty::{tty_ioctl_arg, TtyArg};
 pub use stat::{dtype_of_mode, Stat, Timespec};
 pub use statfs::{
     StatFs, ANON_INODE_FS_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC, ST_RDONLY, ST_RELATIME, ST_VALID,

@@ -36,7 +36,7 @@ impl Vfs {
         match &dir.node {
             Node::Tmpfs(i) => Ok(i),
             Node::Host(_) => Err(Errno::EROFS),
-            Node::Dev(_) => Err(Errno::ENOTDIR),
+            Node::Synth(_) => Err(Errno::EROFS),
             Node::Proc(_) => Err(match self.child(dir, name) {
                 Ok(_) => Errno::EPERM,
                 Err(e) => e,
@@ -66,8 +66,7 @@ impl Vfs {
                     .create(dir, name, NewNode::Dir, mode, cred)
                     .map(drop)
             }
-            Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
-            Node::Dev(_) => Err(Errno::ENOTDIR),
+            Node::Host(_) | Node::Synth(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Proc(_) => Err(self.exists_or(&p, name, Errno::ENOENT)),
         }
     }
@@ -101,8 +100,7 @@ impl Vfs {
                 .tmpfs()?
                 .create(dir, name, NewNode::Symlink(target), 0o777, cred)
                 .map(drop),
-            Node::Host(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
-            Node::Dev(_) => Err(Errno::ENOTDIR),
+            Node::Host(_) | Node::Synth(_) => Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Proc(_) => Err(self.exists_or(&p, name, Errno::ENOENT)),
         }
     }
@@ -142,8 +140,7 @@ impl Vfs {
         }
         let dir = match &p.dir.node {
             Node::Tmpfs(dir) => dir,
-            Node::Host(_) => return Err(self.exists_or(&p, name, Errno::EROFS)),
-            Node::Dev(_) => return Err(Errno::ENOTDIR),
+            Node::Host(_) | Node::Synth(_) => return Err(self.exists_or(&p, name, Errno::EROFS)),
             Node::Proc(_) => return Err(self.exists_or(&p, name, Errno::ENOENT)),
         };
         if self.child(&p.dir, name).is_ok() {

@@ -3,7 +3,6 @@
 use std::sync::{Arc, Weak};
 
 use crate::cred::{self, Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
-use crate::dev::{DevFile, DevKind};
 use crate::file::{FileOps, OpenFile};
 use crate::fs_context::FsContext;
 use crate::host::HostFs;
@@ -23,7 +22,7 @@ pub struct Vfs {
     pub(crate) mounts: MountTable,
     pub(crate) root: Location,
     /// `/proc` (mounted if the root has a `proc` directory).
-    proc: Arc<ProcFs>,
+    pub(crate) proc: Arc<ProcFs>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -80,34 +79,58 @@ impl Vfs {
             _ => tracing::debug!("no /proc directory under the host root: /proc not mounted"),
         }
 
+        // /sys: a few of the host's files about its CPUs (`sys.rs`).
+        if let Ok(dir) = host.node(b"/sys") {
+            if dir.st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                let sys = crate::sys::sysfs();
+                mounts.add(Arc::new(Mount {
+                    id: mounts.next_id(),
+                    root: Node::Synth(sys.root()),
+                    fs: FsKind::Synth(sys),
+                    mountpoint: Some((root.clone(), b"sys".to_vec())),
+                }));
+            }
+        }
+
+        // /dev: the kernel's tree (`devfs.rs`), a private tmpfs on
+        // /dev/shm for POSIX shared memory and semaphores, and the host's
+        // pseudo-terminals on /dev/pts.
         match host.node(b"/dev") {
-            Ok(dev) if dev.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
-                let dev_dir = Location {
-                    mount: root_mount,
-                    node: Node::Host(dev),
+            Ok(dir) if dir.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
+                let devfs = crate::devfs::devfs();
+                let dev = Arc::new(Mount {
+                    id: mounts.next_id(),
+                    root: Node::Synth(devfs.root()),
+                    fs: FsKind::Synth(devfs.clone()),
+                    mountpoint: Some((root.clone(), b"dev".to_vec())),
+                });
+                mounts.add(dev.clone());
+                let dev_root = Location {
+                    mount: dev.clone(),
+                    node: Node::Synth(devfs.root()),
                 };
-                for kind in DevKind::ALL {
-                    mounts.add(Arc::new(Mount {
-                        id: mounts.next_id(),
-                        fs: FsKind::Dev,
-                        root: Node::Dev(kind),
-                        mountpoint: Some((dev_dir.clone(), kind.name().to_vec())),
-                    }));
-                }
-                // POSIX shared memory and semaphores (shm_open, sem_open)
-                // live in /dev/shm: a second private tmpfs, as on Linux.
-                if host.node(b"/dev/shm").is_ok() {
-                    let shm = Arc::new(Tmpfs::new(libc::makedev(0, TMPFS_DEV as u32 + 1)));
-                    mounts.add(Arc::new(Mount {
-                        id: mounts.next_id(),
-                        fs: FsKind::Tmpfs(shm.clone()),
-                        root: Node::Tmpfs(shm.root()),
-                        mountpoint: Some((dev_dir.clone(), b"shm".to_vec())),
-                    }));
+                let shm = Arc::new(Tmpfs::new(libc::makedev(0, TMPFS_DEV as u32 + 1)));
+                mounts.add(Arc::new(Mount {
+                    id: mounts.next_id(),
+                    fs: FsKind::Tmpfs(shm.clone()),
+                    root: Node::Tmpfs(shm.root()),
+                    mountpoint: Some((dev_root.clone(), b"shm".to_vec())),
+                }));
+                let pts = Arc::new(HostFs::new(b"/dev/pts"));
+                match pts.node(b"/") {
+                    Ok(dir) if dir.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
+                        mounts.add(Arc::new(Mount {
+                            id: mounts.next_id(),
+                            fs: FsKind::Host(pts),
+                            root: Node::Host(dir),
+                            mountpoint: Some((dev_root.clone(), b"pts".to_vec())),
+                        }));
+                    }
+                    _ => tracing::debug!("no host /dev/pts: /dev/pts stays empty"),
                 }
             }
             _ => {
-                tracing::debug!("no /dev directory under the host root: kernel devices not mounted")
+                tracing::debug!("no /dev directory under the host root: /dev not mounted")
             }
         }
         Ok(Vfs { mounts, root, proc })
@@ -139,8 +162,10 @@ impl Vfs {
     pub(crate) fn check_writable(&self, loc: &Location) -> VfsResult<()> {
         let ok = match &loc.node {
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
-            Node::Tmpfs(_) | Node::Dev(_) => true,
+            Node::Tmpfs(_) => true,
             Node::Proc(p) => return p.check_writable(),
+            // A read-only mount, whose device nodes may still be written.
+            Node::Synth(s) => s.device().is_some(),
         };
         if ok {
             Ok(())
@@ -161,8 +186,9 @@ impl Vfs {
         match &loc.node {
             Node::Host(h) => loc.mount.host()?.open(h, acc, write),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
-            Node::Dev(kind) => Ok(Arc::new(DevFile { kind: *kind })),
             Node::Proc(p) => loc.mount.proc()?.open(p, ctx, self),
+            Node::Synth(s) if s.device().is_some() => self.open_device(ctx, s, acc),
+            Node::Synth(s) => s.open(),
         }
     }
 
@@ -290,10 +316,10 @@ impl Vfs {
                 Err(e) if e == Errno::ENOENT => {
                     let inode = match &p.dir.node {
                         Node::Host(_) => return Err(Errno::EROFS),
-                        Node::Dev(_) => return Err(Errno::ENOTDIR),
                         // Linux's procfs has no create: the name stays
                         // missing.
                         Node::Proc(_) => return Err(Errno::ENOENT),
+                        Node::Synth(_) => return Err(Errno::EROFS),
                         Node::Tmpfs(dir) => {
                             let m = mode & 0o7777 & !ctx.umask();
                             match p

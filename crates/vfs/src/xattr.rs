@@ -254,8 +254,8 @@ fn target<'a>(loc: &Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target<'a
             path: loc.mount.host()?.host_path(&h.rel),
             fd,
         }),
-        Node::Tmpfs(_) | Node::Dev(_) => Ok(Target::Memory),
-        Node::Proc(_) => Ok(Target::Unsupported),
+        Node::Tmpfs(_) => Ok(Target::Memory),
+        Node::Proc(_) | Node::Synth(_) => Ok(Target::Unsupported),
     }
 }
 
@@ -297,14 +297,14 @@ fn set_loc(loc: &Location, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -
     check_flags(flags)?;
     check_name(name)?;
     match &loc.node {
-        Node::Host(_) => Err(Errno::EROFS),
-        Node::Tmpfs(_) | Node::Dev(_) => tmpfs_set(loc.node.owner(), name, value, flags, cred),
+        Node::Host(_) | Node::Synth(_) => Err(Errno::EROFS),
+        Node::Tmpfs(_) => tmpfs_set(loc.node.owner(), name, value, flags, cred),
         Node::Proc(_) => Err(unsupported(loc.node.owner(), name, true, cred)),
     }
 }
 
 fn remove_loc(loc: &Location, name: &[u8], cred: &Cred) -> VfsResult<()> {
-    if let Node::Host(_) = &loc.node {
+    if let Node::Host(_) | Node::Synth(_) = &loc.node {
         return Err(Errno::EROFS);
     }
     check_name(name)?;

@@ -2,7 +2,6 @@
 //! the process sees it from its root (Linux's `fs/proc_namespace.c`).
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use super::Bytes;
 use crate::mount::{FsKind, Mount};
@@ -61,9 +60,8 @@ fn describe(m: &Mount) -> (u64, &'static str, String, String, &'static str) {
     const PSEUDO: &str = "rw,nosuid,nodev,noexec,relatime";
     match &m.fs {
         FsKind::Host(h) => {
-            static HOST: OnceLock<(String, String)> = OnceLock::new();
             let dev = m.root.stat().dev;
-            let (fstype, source) = HOST.get_or_init(|| host_fs(h.root(), dev)).clone();
+            let (fstype, source) = host_fs(h.root(), dev);
             (dev, "ro,relatime", fstype, source, "ro")
         }
         FsKind::Tmpfs(t) => (
@@ -80,13 +78,7 @@ fn describe(m: &Mount) -> (u64, &'static str, String, String, &'static str) {
             "proc".into(),
             "rw",
         ),
-        FsKind::Dev => (
-            m.root.stat().dev,
-            "rw,nosuid,relatime",
-            "devtmpfs".into(),
-            "devtmpfs".into(),
-            "rw",
-        ),
+        FsKind::Synth(s) => (s.dev(), s.options, s.fstype.into(), s.fstype.into(), "ro"),
     }
 }
 

@@ -5,6 +5,7 @@ mod dev;
 mod fd_table;
 mod host;
 mod proc;
+mod sys;
 mod tmpfs;
 mod walk;
 mod xattr;
