@@ -2,10 +2,9 @@
 //!
 //! The mount table is small: the host root, a tmpfs on `/tmp`, `/proc`,
 //! `/sys`, `/dev` with a tmpfs on `/dev/shm` and the host's `/dev/pts`. A
-//! mount sits
-//! on a name in a directory of its parent mount; the path walk crosses
-//! into it component by component, and `..` from a mount's root goes back
-//! to the directory holding the mount point.
+//! mount sits on a name in a directory of its parent mount; the path walk
+//! crosses into it component by component, and `..` from a mount's root
+//! goes back to the directory holding the mount point.
 
 use std::sync::Arc;
 
