@@ -234,3 +234,5 @@ fn clone_parent_from_init_is_einval() {
 // /proc as a process sees itself and its threads.
 differential!(proc_pid);
 differential!(proc_system);
+differential!(sys_cpu);
+differential!(dev_files);

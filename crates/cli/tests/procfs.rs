@@ -487,3 +487,44 @@ fn findmnt_reads_the_mount_table() {
         ["/proc", "proc"]
     );
 }
+
+#[test]
+fn sysfs_shows_the_cpus_and_nothing_else() {
+    assert_same("/bin/cat", &["/sys/devices/system/cpu/online"], b"");
+    assert_same(
+        "/bin/cat",
+        &[
+            "/sys/devices/system/cpu/possible",
+            "/sys/devices/system/cpu/cpu0/topology/core_id",
+        ],
+        b"",
+    );
+    for p in [
+        "/sys/class",
+        "/sys/kernel",
+        "/sys/block",
+        "/sys/devices/virtual",
+        "/sys/fs/ext4",
+    ] {
+        let out = run_trapline("/bin/ls", &["-d", p], b"");
+        assert_missing(&out, p);
+    }
+    let out = run_trapline("/bin/ls", &["/sys", "/sys/fs/cgroup"], b"");
+    assert_eq!(out.stdout_str(), "/sys:\ndevices\nfs\n\n/sys/fs/cgroup:\n");
+    // The mount is read-only.
+    let out = run_trapline("/bin/mkdir", &["/sys/fs/new"], b"");
+    assert!(
+        out.stderr_str().contains("Read-only file system"),
+        "{}",
+        out.stderr_str()
+    );
+    let out = run_trapline(
+        "/usr/bin/findmnt",
+        &["-n", "-o", "FSTYPE,OPTIONS", "/sys"],
+        b"",
+    );
+    assert_eq!(
+        out.stdout_str().trim(),
+        "sysfs  ro,nosuid,nodev,noexec,relatime"
+    );
+}

@@ -133,6 +133,44 @@ fn terminal_settings_under_a_pty() {
     assert_eq!(native, guest);
 }
 
+/// Under a terminal: `tty` names it, `/dev/tty` is it, and a new
+/// pseudo-terminal (python's `pty.openpty`: /dev/ptmx, /dev/pts/N) works,
+/// as natively.
+#[test]
+fn controlling_terminal_and_ptys_under_a_pty() {
+    let trapline = common::trapline_bin();
+    let t = trapline.to_str().unwrap();
+    let py = "import os, pty, tty\n\
+              m, s = pty.openpty()\n\
+              print(os.ttyname(s).startswith('/dev/pts/'))\n\
+              os.write(s, b'out\\n'); print(os.read(m, 100))\n\
+              os.write(m, b'in\\n'); print(os.read(s, 100))\n\
+              tty.setraw(s); print(tty.tcgetattr(s)[3] & tty.ICANON)\n";
+    let script = |prefix: &str| {
+        let cmd = format!(
+            "{prefix} /usr/bin/tty; {prefix} /bin/sh -c 'echo via-dev-tty > /dev/tty'; \
+             {prefix} /usr/bin/python3 -c \"{py}\""
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script(1) from bsdutils");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.starts_with(common::NOTE))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    let native = script("");
+    let guest = script(&format!("{t} run --"));
+    assert!(
+        native.contains("/dev/pts/") && native.contains("via-dev-tty"),
+        "{native}"
+    );
+    assert_eq!(native, guest);
+}
+
 #[test]
 fn shell_loop_of_200_true_runs() {
     let out = assert_same(

@@ -36,8 +36,8 @@ fn check_changeable(loc: &Location) -> VfsResult<()> {
     match &loc.node {
         Node::Tmpfs(_) => Ok(()),
         Node::Host(_) if loc.mount.overlay().is_some() || writable_host(loc).is_some() => Ok(()),
-        Node::Host(_) => Err(Errno::EROFS),
-        Node::Dev(_) | Node::Proc(_) => Err(Errno::EPERM),
+        Node::Host(_) | Node::Synth(_) => Err(Errno::EROFS),
+        Node::Proc(_) => Err(Errno::EPERM),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::sync::OnceLock;
 
-use crate::cred::Owner;
 use crate::file::FileOps;
 use crate::stat::{Stat, Timespec};
 use crate::{host_errno, Errno, VfsResult};
@@ -54,6 +53,11 @@ impl DevKind {
             .find(|k| libc::makedev(1, k.minor()) == rdev)
     }
 
+    /// Its device number.
+    pub fn rdev(self) -> u64 {
+        libc::makedev(1, self.minor())
+    }
+
     /// Linux's minor number under major 1 (mem).
     fn minor(self) -> u32 {
         match self {
@@ -62,14 +66,6 @@ impl DevKind {
             DevKind::Full => 7,
             DevKind::Random => 8,
             DevKind::Urandom => 9,
-        }
-    }
-
-    pub fn owner(self) -> Owner {
-        Owner {
-            mode: MODE,
-            uid: 0,
-            gid: 0,
         }
     }
 

@@ -134,6 +134,12 @@ pub trait FileOps: Send + Sync {
     fn winsize(&self) -> VfsResult<libc::winsize> {
         Err(Errno::ENOTTY)
     }
+    /// A terminal request of `pty::tty_ioctl_arg`: `value` is the argument
+    /// for `TtyArg::Value`, `input` the bytes for `TtyArg::In`; returns
+    /// the result and the bytes for `TtyArg::Out`.
+    fn tty_ioctl(&self, _req: u64, _value: u64, _input: &[u8]) -> VfsResult<(i64, Vec<u8>)> {
+        Err(Errno::ENOTTY)
+    }
     /// A host fd the kernel can map into the guest (host file or memfd).
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         None
@@ -691,6 +697,11 @@ impl OpenFile {
     /// The absolute guest path it was opened by (symlinks resolved).
     pub fn path(&self) -> &[u8] {
         &self.path
+    }
+
+    /// A terminal request (see `FileOps::tty_ioctl`).
+    pub fn tty_ioctl(&self, req: u64, value: u64, input: &[u8]) -> VfsResult<(i64, Vec<u8>)> {
+        self.ops.tty_ioctl(req, value, input)
     }
 
     /// The id of the mount it was opened on (0 for pipes, sockets and

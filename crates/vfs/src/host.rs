@@ -122,10 +122,47 @@ pub(crate) fn below_root(rel: &[u8]) -> &[u8] {
     &rel[start..]
 }
 
-/// Whether `rel` names a host terminal the guest may open for writing.
-fn is_terminal_path(rel: &[u8]) -> bool {
-    rel == b"/dev/tty"
-        || (rel.starts_with(b"/dev/pts/") && rel != b"/dev/pts/ptmx" && rel.len() > 9)
+/// The host terminals (by device number) the guest may open for writing:
+/// those Trapline runs on (its controlling terminal, its stdio) and the
+/// pseudo-terminals the guest made through `/dev/ptmx`. Not the host's
+/// other terminals.
+fn guest_terminals() -> &'static Mutex<Vec<u64>> {
+    static TERMINALS: std::sync::OnceLock<Mutex<Vec<u64>>> = std::sync::OnceLock::new();
+    TERMINALS.get_or_init(|| {
+        let mut ttys = Vec::new();
+        // The controlling terminal: tty_nr, field 7 of our own stat.
+        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
+            let tty_nr = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(4))
+                .and_then(|f| f.parse::<u32>().ok())
+                .unwrap_or(0);
+            if tty_nr != 0 {
+                let major = (tty_nr >> 8) & 0xfff;
+                let minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00);
+                ttys.push(libc::makedev(major, minor));
+            }
+        }
+        for fd in 0..3 {
+            // SAFETY: fds 0-2 are only inspected.
+            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+            // SAFETY: isatty only inspects the fd.
+            if unsafe { libc::isatty(fd.as_raw_fd()) } == 1 {
+                if let Ok(st) = fstat(fd) {
+                    ttys.push(st.st_rdev);
+                }
+            }
+        }
+        Mutex::new(ttys)
+    })
+}
+
+/// Lets the guest write to the host terminal `rdev` (a pty it made).
+pub(crate) fn allow_terminal(rdev: u64) {
+    let mut ttys = lock(guest_terminals());
+    if !ttys.contains(&rdev) {
+        ttys.push(rdev);
+    }
 }
 
 impl HostFs {
@@ -342,9 +379,11 @@ impl HostFs {
 
     /// Whether the guest may write to this node: anything in a writable
     /// bind (where `open_write` refuses devices, as `nodev` does), else
-    /// only host terminals.
+    /// only the host terminals it holds (`guest_terminals`).
     pub fn writable(&self, n: &HostNode) -> bool {
-        self.writable || (n.st.st_mode & libc::S_IFMT == libc::S_IFCHR && is_terminal_path(&n.rel))
+        self.writable
+            || (n.st.st_mode & libc::S_IFMT == libc::S_IFCHR
+                && lock(guest_terminals()).contains(&n.st.st_rdev))
     }
 
     /// Opens a node for the guest. `write` is only honoured for terminals
@@ -649,6 +688,49 @@ impl FileOps for HostFile {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         self.regular.then(|| self.fd.as_fd())
     }
+
+    /// The host's answer to a terminal request (`pty::tty_ioctl_arg`
+    /// decides which, and the size of their arguments).
+    fn tty_ioctl(&self, req: u64, value: u64, input: &[u8]) -> VfsResult<(i64, Vec<u8>)> {
+        use crate::pty::TtyArg;
+        if !self.terminal {
+            return Err(Errno::ENOTTY);
+        }
+        let shape = crate::pty::tty_ioctl_arg(req).ok_or(Errno::ENOTTY)?;
+        let mut buf = match shape {
+            TtyArg::In(n) | TtyArg::Out(n) => vec![0u8; n],
+            TtyArg::None | TtyArg::Value => Vec::new(),
+        };
+        if let TtyArg::In(n) = shape {
+            let k = n.min(input.len());
+            buf[..k].copy_from_slice(&input[..k]);
+        }
+        let arg = match shape {
+            TtyArg::Value => value as libc::c_ulong,
+            TtyArg::None => 0,
+            // The buffer is as long as the request reads or writes.
+            _ => buf.as_mut_ptr() as libc::c_ulong,
+        };
+        // SAFETY: `arg` is a value or points to a buffer as large as the
+        // request's argument (`tty_ioctl_arg`).
+        let r = unsafe { libc::ioctl(self.raw(), req, arg) };
+        if r < 0 {
+            return Err(host_errno());
+        }
+        if req == libc::TIOCGPTN {
+            // The guest made this pty: it may open its other side.
+            let n = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+            if let Ok(st) = HostFs::new(b"/dev/pts").lstat(format!("/{n}").as_bytes()) {
+                allow_terminal(st.st_rdev);
+            }
+        }
+        let out = if matches!(shape, TtyArg::Out(_)) {
+            buf
+        } else {
+            Vec::new()
+        };
+        Ok((i64::from(r), out))
+    }
 }
 
 pub(crate) fn fstat(fd: BorrowedFd<'_>) -> VfsResult<libc::stat> {
@@ -857,4 +939,18 @@ pub(crate) fn reopen_host(file: &OpenFile, flags: i32) -> VfsResult<Arc<OpenFile
     // SAFETY: `raw` was just returned by open and is owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
     Ok(host_stdio(fd, flags, file.path().to_vec()))
+}
+
+/// Opens the host terminal device at `path` (`/dev/tty`, `/dev/ptmx`)
+/// with access mode `acc`, never as a controlling terminal of Trapline.
+pub(crate) fn open_terminal(path: &[u8], acc: i32) -> VfsResult<Arc<dyn FileOps>> {
+    let p = cstr(path)?;
+    // SAFETY: `p` is NUL-terminated; the flags never create a file.
+    let raw = unsafe { libc::open(p.as_ptr(), acc | libc::O_CLOEXEC | libc::O_NOCTTY) };
+    if raw < 0 {
+        return Err(host_errno());
+    }
+    // SAFETY: `raw` was just returned by open and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    Ok(Arc::new(HostFile::new(fd, false, false)))
 }

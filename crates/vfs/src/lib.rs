@@ -2,8 +2,9 @@
 //! file descriptions and fd tables, and the file systems themselves — the
 //! host's root (read-only passthrough), a private tmpfs on `/tmp`, `/proc`
 //! (the kernel's processes, through `ProcSource`, and a few system-wide
-//! files of the host's), and the kernel's own devices (`/dev/null`,
-//! `/dev/zero`, `/dev/full`, `/dev/random`, `/dev/urandom`).
+//! files of the host's), and the fixed trees `/sys` (the host's CPUs) and
+//! `/dev` (the kernel's own devices, the controlling terminal, the host's
+//! pseudo-terminals).
 //!
 //! This crate knows nothing of the syscall ABI: handlers decode arguments
 //! and call `Vfs`, `OpenFile` and `FdTable`; errors are Linux errnos.
@@ -13,6 +14,7 @@ mod attr;
 pub mod blocking;
 mod cred;
 mod dev;
+mod devfs;
 mod fd_table;
 mod file;
 mod fs_context;
@@ -29,9 +31,12 @@ mod path;
 mod persist;
 mod pipe;
 mod proc;
+mod pty;
 mod setup;
 mod stat;
 mod statfs;
+mod synth;
+mod sys;
 mod tmpfile;
 mod tmpfs;
 mod vfs;
@@ -62,6 +67,7 @@ pub use proc::{
     Mapping, ProcFd, ProcInfo, ProcLife, ProcMemory, ProcSource, ProcThread, ProcUsage, Resident,
     SystemInfo, PID_MAX, PROC_SUPER_MAGIC, SMAPS_FIELDS,
 };
+pub use pty::{tty_ioctl_arg, TtyArg};
 pub use setup::{MountError, MountOptions, UserMount};
 pub use stat::{dtype_of_mode, Stat, Timespec};
 pub use statfs::{

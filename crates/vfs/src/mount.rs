@@ -1,10 +1,10 @@
 //! Mounts and locations in the mount tree.
 //!
 //! The mount table is small: the host root, a tmpfs on `/tmp`, `/proc`,
-//! and one mount per kernel device file over `/dev/null` and friends. A mount sits
-//! on a name in a directory of its parent mount; the path walk crosses
-//! into it component by component, and `..` from a mount's root goes back
-//! to the directory holding the mount point.
+//! `/sys`, `/dev` with a tmpfs on `/dev/shm` and the host's `/dev/pts`. A
+//! mount sits on a name in a directory of its parent mount; the path walk
+//! crosses into it component by component, and `..` from a mount's root
+//! goes back to the directory holding the mount point.
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use crate::host::HostFs;
 use crate::node::Node;
 use crate::overlay::OverlayFs;
 use crate::proc::ProcFs;
+use crate::synth::SynthFs;
 use crate::tmpfs::Tmpfs;
 use crate::{Errno, VfsResult};
 
@@ -19,12 +20,12 @@ use crate::{Errno, VfsResult};
 pub(crate) enum FsKind {
     Host(Arc<HostFs>),
     Tmpfs(Arc<Tmpfs>),
-    /// One of the kernel's device files.
-    Dev,
     /// `/proc`.
     Proc(Arc<ProcFs>),
     /// A host tree read-only under a writable tmpfs (the guest's `/`).
     Overlay(Arc<OverlayFs>),
+    /// A tree the kernel made at boot (`/sys`, `/dev`).
+    Synth(Arc<SynthFs>),
 }
 
 pub(crate) struct Mount {

@@ -55,7 +55,7 @@ impl Vfs {
         match &dir.node {
             Node::Tmpfs(i) => Ok(i.clone()),
             Node::Host(_) => Err(Errno::EROFS),
-            Node::Dev(_) => Err(Errno::ENOTDIR),
+            Node::Synth(_) => Err(Errno::EROFS),
             Node::Proc(_) => Err(match self.child(dir, name) {
                 Ok(_) => Errno::EPERM,
                 Err(e) => e,
@@ -77,8 +77,9 @@ impl Vfs {
         }
         match &p.dir.node {
             Node::Tmpfs(dir) => Ok(dir.clone()),
-            Node::Host(_) => Err(self.exists_or(p, name, Errno::EROFS)),
-            Node::Dev(_) => Err(Errno::ENOTDIR),
+            // A plain host mount, and the kernel's read-only `/dev` and
+            // `/sys` trees.
+            Node::Host(_) | Node::Synth(_) => Err(self.exists_or(p, name, Errno::EROFS)),
             // Linux's procfs has no create: the name stays missing.
             Node::Proc(_) => Err(self.exists_or(p, name, Errno::ENOENT)),
         }

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use crate::cred::Owner;
-use crate::dev::DevKind;
 use crate::file::FileOps;
 use crate::host::HostNode;
 use crate::mount::Location;
 use crate::proc::ProcNode;
 use crate::stat::Stat;
+use crate::synth::SynthNode;
 use crate::tmpfs::Inode;
 use crate::VfsResult;
 
@@ -16,8 +16,9 @@ use crate::VfsResult;
 pub(crate) enum Node {
     Host(HostNode),
     Tmpfs(Arc<Inode>),
-    Dev(DevKind),
     Proc(ProcNode),
+    /// A node of a tree the kernel made at boot (`/sys`, `/dev`).
+    Synth(SynthNode),
 }
 
 impl Node {
@@ -34,8 +35,8 @@ impl Node {
                 gid: h.st.st_gid,
             },
             Node::Tmpfs(i) => i.owner(),
-            Node::Dev(d) => d.owner(),
             Node::Proc(p) => p.owner(),
+            Node::Synth(s) => s.owner(),
         }
     }
 
@@ -56,8 +57,8 @@ impl Node {
         match (self, other) {
             (Node::Host(a), Node::Host(b)) => a.rel == b.rel,
             (Node::Tmpfs(a), Node::Tmpfs(b)) => Arc::ptr_eq(a, b),
-            (Node::Dev(a), Node::Dev(b)) => a == b,
             (Node::Proc(a), Node::Proc(b)) => a.same(b),
+            (Node::Synth(a), Node::Synth(b)) => a.same(b),
             _ => false,
         }
     }
@@ -72,8 +73,8 @@ impl Node {
                     .map(<[u8]>::to_vec),
             ),
             Node::Tmpfs(i) => i.push_components(out),
-            Node::Dev(_) => {}
             Node::Proc(p) => p.push_components(out),
+            Node::Synth(s) => s.push_components(out),
         }
     }
 
@@ -94,8 +95,8 @@ impl Node {
         match self {
             Node::Host(h) => Stat::from_host(&h.st),
             Node::Tmpfs(i) => i.stat(),
-            Node::Dev(d) => d.stat(),
             Node::Proc(p) => p.stat(),
+            Node::Synth(s) => s.stat(),
         }
     }
 }

@@ -168,8 +168,8 @@ impl Vfs {
         let node = match &dir.node {
             Node::Host(h) => Node::Host(dir.mount.host()?.child(h, name)?),
             Node::Tmpfs(i) => Node::Tmpfs(i.lookup(name)?),
-            Node::Dev(_) => return Err(Errno::ENOTDIR),
             Node::Proc(p) => Node::Proc(dir.mount.proc()?.child(p, name)?),
+            Node::Synth(s) => Node::Synth(s.child(name)?),
         };
         Ok(Location {
             mount: dir.mount.clone(),
@@ -198,8 +198,8 @@ impl Vfs {
         let node = match &dir.node {
             Node::Host(h) => Node::Host(dir.mount.host()?.parent(h)?),
             Node::Tmpfs(i) => Node::Tmpfs(i.parent()),
-            Node::Dev(_) => return Ok(dir.clone()),
             Node::Proc(p) => Node::Proc(dir.mount.proc()?.parent(p)?),
+            Node::Synth(s) => Node::Synth(s.parent()),
         };
         Ok(Location {
             mount: dir.mount.clone(),
@@ -234,6 +234,7 @@ impl Vfs {
             Node::Host(h) if link.node.is_symlink() => link.mount.host()?.readlink(h),
             Node::Tmpfs(i) => i.readlink(),
             Node::Proc(p) if link.node.is_symlink() => link.mount.proc()?.readlink(p, ctx, cred),
+            Node::Synth(s) => s.readlink(),
             _ => Err(Errno::EINVAL),
         }
     }

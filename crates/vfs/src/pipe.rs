@@ -431,35 +431,41 @@ impl Pipe {
         }
     }
 
-    fn open_end(&self, reader: bool, writer: bool) {
+    /// Counts a new end. Returns, for a FIFO opener, the other side's
+    /// open count if that side is not open now (a reader's writers, a
+    /// writer's readers): what it must wait for, decided under the same
+    /// lock as the open, as Linux's `fifo_open` does, so a peer that comes
+    /// and goes before the wait starts still ends it.
+    fn open_end(&self, reader: bool, writer: bool) -> Option<u64> {
         let mut st = lock(&self.state);
         st.readers += usize::from(reader);
         st.writers += usize::from(writer);
         st.reader_opens += u64::from(reader);
         st.writer_opens += u64::from(writer);
+        let wait_for = match (reader, writer) {
+            (true, false) if st.writers == 0 => Some(st.writer_opens),
+            (false, true) if st.readers == 0 => Some(st.reader_opens),
+            _ => None,
+        };
         drop(st);
         // FIFO openers waiting for this side.
         self.readable.notify_all();
         self.writable.notify_all();
+        wait_for
     }
 
-    /// A FIFO opener's wait for the other side: a reader (`reader`) for a
-    /// writer, a writer for a reader. Interruptible.
-    fn wait_for_peer(&self, reader: bool) -> VfsResult<()> {
+    /// A FIFO opener's wait until the other side's open count moves past
+    /// `seen`. Interruptible.
+    fn wait_for_peer(&self, reader: bool, seen: u64) -> VfsResult<()> {
         let mut st = lock(&self.state);
-        let seen = if reader {
-            st.writer_opens
-        } else {
-            st.reader_opens
-        };
         let mut waiter = Waiter::new();
         loop {
-            let (peers, opens) = if reader {
-                (st.writers, st.writer_opens)
+            let opens = if reader {
+                st.writer_opens
             } else {
-                (st.readers, st.reader_opens)
+                st.reader_opens
             };
-            if peers > 0 || opens != seen {
+            if opens != seen {
                 return Ok(());
             }
             let cv = if reader {
@@ -513,7 +519,7 @@ impl PipeEnd {
     /// Opens an end of `pipe` as a new open file description with `flags`
     /// (access mode and status flags).
     pub fn open(pipe: &Arc<Pipe>, flags: i32) -> Arc<OpenFile> {
-        PipeEnd::open_as(pipe, flags, pipe.path(), None)
+        PipeEnd::open_as(pipe, flags, pipe.path(), None).0
     }
 
     fn open_as(
@@ -521,11 +527,11 @@ impl PipeEnd {
         flags: i32,
         path: Vec<u8>,
         node_stat: Option<Box<dyn Fn() -> Stat + Send + Sync>>,
-    ) -> Arc<OpenFile> {
+    ) -> (Arc<OpenFile>, Option<u64>) {
         let acc = flags & libc::O_ACCMODE;
         let reader = acc == libc::O_RDONLY || acc == libc::O_RDWR;
         let writer = acc == libc::O_WRONLY || acc == libc::O_RDWR;
-        pipe.open_end(reader, writer);
+        let wait_for = pipe.open_end(reader, writer);
         let end = Arc::new(PipeEnd {
             pipe: pipe.clone(),
             reader,
@@ -535,7 +541,7 @@ impl PipeEnd {
         });
         let file = OpenFile::from_ops(end.clone(), flags, path);
         let _ = end.file.set(Arc::downgrade(&file));
-        file
+        (file, wait_for)
     }
 
     /// Opens a FIFO (a named pipe) as Linux's `fifo_open` does: `O_RDWR`
@@ -554,10 +560,11 @@ impl PipeEnd {
         if acc == libc::O_WRONLY && nonblock && lock(&pipe.state).readers == 0 {
             return Err(Errno::ENXIO);
         }
-        let file = PipeEnd::open_as(pipe, flags, path, Some(stat));
-        if !nonblock && acc != libc::O_RDWR {
+        let reader = acc == libc::O_RDONLY;
+        let (file, seen) = PipeEnd::open_as(pipe, flags, path, Some(stat));
+        if let (Some(seen), false) = (seen, nonblock) {
             // On EINTR the new open file is dropped, closing this end.
-            pipe.wait_for_peer(acc == libc::O_RDONLY)?;
+            pipe.wait_for_peer(reader, seen)?;
         }
         Ok(file)
     }

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cred::Cred;
-use crate::dev::DevKind;
 use crate::host::HostFs;
 use crate::mount::{FsKind, Location, Mount, MountTable};
 use crate::node::Node;
@@ -119,7 +118,8 @@ impl Vfs {
         })
     }
 
-    /// `/tmp`, `/proc`, the kernel's devices and `/dev/shm`.
+    /// `/tmp`, `/proc`, `/sys` and `/dev` (the kernel's trees), a private
+    /// tmpfs on `/dev/shm` and the host's pseudo-terminals on `/dev/pts`.
     fn mount_standard(&mut self) -> VfsResult<()> {
         self.mount_tmpfs(b"/tmp")?;
         let proc = self.proc.clone();
@@ -129,14 +129,38 @@ impl Vfs {
             FsKind::Proc(proc.clone()),
             Node::Proc(proc.root()),
         )?;
-        for kind in DevKind::ALL {
-            let mut at = b"/dev/".to_vec();
-            at.extend_from_slice(kind.name());
-            self.mount_at(&at, false, FsKind::Dev, Node::Dev(kind))?;
+        // A few of the host's files about its CPUs (`sys.rs`), where the
+        // root has a /sys (a small `--root` tree may have none, as in a
+        // chroot).
+        if self
+            .child(&self.root, b"sys")
+            .is_ok_and(|l| l.node.is_dir())
+        {
+            let sys = crate::sys::sysfs();
+            let root = Node::Synth(sys.root());
+            self.mount_at(b"/sys", true, FsKind::Synth(sys), root)?;
         }
+        // The kernel's devices and links (`devfs.rs`).
+        let dev = crate::devfs::devfs();
+        self.mount_at(
+            b"/dev",
+            true,
+            FsKind::Synth(dev.clone()),
+            Node::Synth(dev.root()),
+        )?;
         // POSIX shared memory and semaphores (shm_open, sem_open) live in
         // /dev/shm: a private tmpfs, as on Linux.
-        self.mount_tmpfs(b"/dev/shm")
+        self.mount_tmpfs(b"/dev/shm")?;
+        match HostFs::new(b"/dev/pts").node(b"/") {
+            Ok(pts) if pts.st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
+                let fs = Arc::new(HostFs::new(b"/dev/pts"));
+                self.mount_at(b"/dev/pts", true, FsKind::Host(fs), Node::Host(pts))
+            }
+            _ => {
+                tracing::debug!("no host /dev/pts: /dev/pts stays empty");
+                Ok(())
+            }
+        }
     }
 
     fn mount_user(&mut self, m: &UserMount) -> VfsResult<()> {

@@ -190,15 +190,7 @@ fn statfs_loc(loc: &Location) -> VfsResult<StatFs> {
         }
         (FsKind::Tmpfs(fs), _) => Ok(tmpfs_statfs(fs)),
         (FsKind::Proc(_), _) => Ok(crate::proc::proc_statfs()),
-        // The kernel's devices sit on the host's /dev: report it (they are
-        // writable, so no ST_RDONLY).
-        (FsKind::Dev, _) => match &loc.mount.mountpoint {
-            Some((dir, _)) => match (&dir.mount.fs, &dir.node) {
-                (FsKind::Host(fs), Node::Host(h)) => fs.statfs(&h.rel),
-                _ => statfs_loc(dir),
-            },
-            None => Ok(StatFs::pseudo(TMPFS_MAGIC)),
-        },
+        (FsKind::Synth(fs), _) => Ok(fs.statfs()),
         _ => Err(Errno::EIO),
     }
 }

@@ -55,7 +55,8 @@ impl Vfs {
             }
             (Node::Tmpfs(d), None) => dir.mount.tmpfs()?.create_tmpfile(d, mode, linkable, cred)?,
             (Node::Host(_), None) => return Err(Errno::EROFS),
-            (Node::Proc(_) | Node::Dev(_), _) => return Err(Errno::EOPNOTSUPP),
+            (Node::Synth(_), _) => return Err(Errno::EROFS),
+            (Node::Proc(_), _) => return Err(Errno::EOPNOTSUPP),
         };
         // What /proc shows of it, as Linux names it (with " (deleted)"
         // while it has no link).

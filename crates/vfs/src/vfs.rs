@@ -4,7 +4,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::{Arc, Weak};
 
 use crate::cred::{self, Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
-use crate::dev::DevFile;
 use crate::file::{FileOps, OpenFile};
 use crate::fs_context::FsContext;
 use crate::host_write::writable_host;
@@ -92,8 +91,10 @@ impl Vfs {
         let ok = match &loc.node {
             Node::Host(h) if loc.mount.overlay().is_some() && h.is_file() => true,
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
-            Node::Tmpfs(_) | Node::Dev(_) => true,
+            Node::Tmpfs(_) => true,
             Node::Proc(p) => return p.check_writable(),
+            // A read-only mount, whose device nodes may still be written.
+            Node::Synth(s) => s.device().is_some(),
         };
         if ok {
             Ok(())
@@ -125,8 +126,9 @@ impl Vfs {
         match &loc.node {
             Node::Host(h) => loc.mount.host()?.open_with(h, acc, write, trunc),
             Node::Tmpfs(i) => tmpfs::open(i, trunc),
-            Node::Dev(kind) => Ok(Arc::new(DevFile { kind: *kind })),
             Node::Proc(p) => loc.mount.proc()?.open(p, ctx, self),
+            Node::Synth(s) if s.device().is_some() => self.open_device(ctx, s, acc),
+            Node::Synth(s) => s.open(),
         }
     }
 

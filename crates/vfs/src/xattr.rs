@@ -307,8 +307,7 @@ fn target<'a>(loc: &'a Location, fd: Option<BorrowedFd<'a>>) -> VfsResult<Target
             fd,
         }),
         Node::Tmpfs(i) => Ok(Target::Memory(Some(i))),
-        Node::Dev(_) => Ok(Target::Memory(None)),
-        Node::Proc(_) => Ok(Target::Unsupported),
+        Node::Proc(_) | Node::Synth(_) => Ok(Target::Unsupported),
     }
 }
 
@@ -362,9 +361,8 @@ fn set_loc(loc: &Location, name: &[u8], value: &[u8], flags: i32, cred: &Cred) -
             let copy = overlay.copy_up(n, true)?;
             tmpfs_set(Some(&copy), owner, name, value, flags, cred)
         }
-        (Node::Host(_), None) => Err(Errno::EROFS),
+        (Node::Host(_), None) | (Node::Synth(_), _) => Err(Errno::EROFS),
         (Node::Tmpfs(i), _) => tmpfs_set(Some(i), owner, name, value, flags, cred),
-        (Node::Dev(_), _) => tmpfs_set(None, owner, name, value, flags, cred),
         (Node::Proc(_), _) => Err(unsupported(owner, name, true, cred)),
     }
 }

@@ -111,7 +111,7 @@ syscall! {
 }
 
 syscall! {
-    Partial("TCGETS, TIOCGWINSZ, FIONBIO, FIOCLEX, FIONCLEX, and FIONREAD on pipes and regular files; other requests give ENOTTY")
+    Partial("TCGETS, TIOCGWINSZ, FIONBIO, FIOCLEX, FIONCLEX, FIONREAD on pipes and regular files; on host terminals also TCSETS*, TIOCSWINSZ, TCFLSH, TCXONC, TCSBRK*, TIOCOUTQ, TIOCEXCL/NXCL and the pty requests TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK; job control (TIOCSPGRP, TIOCSCTTY...) and other requests give ENOTTY")
     => fn ioctl(task, fd: Fd, cmd: u32, arg: UserAddr) -> SysResult {
         let file = lock(&task.process.fds).get(fd.0)?;
         if file.status_flags() & libc::O_PATH != 0 {
@@ -152,7 +152,7 @@ syscall! {
             }
             libc::FIOCLEX => lock(&task.process.fds).set_cloexec(fd.0, true).map(|_| 0),
             libc::FIONCLEX => lock(&task.process.fds).set_cloexec(fd.0, false).map(|_| 0),
-            _ => Err(Errno::ENOTTY),
+            req => terminal_ioctl(task, &file, req, arg),
         }
     }
 }
@@ -190,4 +190,21 @@ syscall! {
         }
         Ok(0)
     }
+}
+
+/// A terminal request passed to a host terminal (`vfs::tty_ioctl_arg`
+/// says which, and how big their arguments are).
+fn terminal_ioctl(task: &Task, file: &OpenFile, req: u64, arg: UserAddr) -> SysResult {
+    use trapline_vfs::TtyArg;
+    let shape = trapline_vfs::tty_ioctl_arg(req).ok_or(Errno::ENOTTY)?;
+    let mut input = Vec::new();
+    if let TtyArg::In(n) = shape {
+        input = vec![0u8; n];
+        task.mem().read(arg.0, &mut input)?;
+    }
+    let (r, out) = file.tty_ioctl(req, arg.0, &input)?;
+    if let TtyArg::Out(_) = shape {
+        task.mem().write(arg.0, &out)?;
+    }
+    Ok(r as u64)
 }

@@ -372,6 +372,15 @@ impl ProcFs {
             .ok_or(Errno::ENOENT)
     }
 
+    /// The session of process `pid` (`None` without one: before the first
+    /// process, or in tests without a kernel).
+    pub fn session_of(&self, pid: i32) -> Option<i32> {
+        if pid <= 0 {
+            return None;
+        }
+        self.source()?.process(pid).map(|p| p.sid)
+    }
+
     fn memory(&self, pid: i32, counters: bool) -> Option<ProcMemory> {
         self.source().and_then(|s| s.memory(pid, counters))
     }

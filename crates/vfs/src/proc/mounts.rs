@@ -2,7 +2,6 @@
 //! the process sees it from its root (Linux's `fs/proc_namespace.c`).
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use super::Bytes;
 use crate::mount::{FsKind, Mount};
@@ -61,17 +60,18 @@ fn describe(m: &Mount) -> (u64, &'static str, String, String, &'static str) {
     const PSEUDO: &str = "rw,nosuid,nodev,noexec,relatime";
     match &m.fs {
         FsKind::Host(h) => {
-            static HOST: OnceLock<(String, String)> = OnceLock::new();
             let dev = m.root.stat().dev;
-            let (fstype, source) = HOST.get_or_init(|| host_fs(h.root(), dev)).clone();
-            (dev, "ro,relatime", fstype, source, "ro")
+            let (fstype, source) = host_fs(h.root(), dev);
+            match h.writable {
+                true => (dev, "rw,relatime", fstype, source, "rw"),
+                false => (dev, "ro,relatime", fstype, source, "ro"),
+            }
         }
         // The overlay root shows as the file system of its lower layer,
         // as `statfs` and `stat` do, but writable.
         FsKind::Overlay(o) => {
-            static LOWER: OnceLock<(String, String)> = OnceLock::new();
             let dev = m.root.stat().dev;
-            let (fstype, source) = LOWER.get_or_init(|| host_fs(o.lower().root(), dev)).clone();
+            let (fstype, source) = host_fs(o.lower().root(), dev);
             (dev, "rw,relatime", fstype, source, "rw")
         }
         FsKind::Tmpfs(t) => (
@@ -88,13 +88,7 @@ fn describe(m: &Mount) -> (u64, &'static str, String, String, &'static str) {
             "proc".into(),
             "rw",
         ),
-        FsKind::Dev => (
-            m.root.stat().dev,
-            "rw,nosuid,relatime",
-            "devtmpfs".into(),
-            "devtmpfs".into(),
-            "rw",
-        ),
+        FsKind::Synth(s) => (s.dev(), s.options, s.fstype.into(), s.fstype.into(), "ro"),
     }
 }
 

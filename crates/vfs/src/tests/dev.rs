@@ -56,9 +56,68 @@ fn null_zero_random() {
     assert!(vfs
         .open(&ctx, None, b"/dev/null", WR, 0, &super::user(1000))
         .is_ok());
-    // A mount point cannot be removed.
+    // The kernel's /dev is read-only.
     assert_eq!(
         err(vfs.unlink(&ctx, None, b"/dev/null", &root())),
-        Errno::EBUSY
+        Errno::EROFS
     );
+}
+
+#[test]
+fn dev_is_the_kernels_tree() {
+    use super::names;
+    let (vfs, ctx) = host_vfs();
+    let r = root();
+    let dir = vfs
+        .open(&ctx, None, b"/dev", RD | libc::O_DIRECTORY, 0, &r)
+        .expect("/dev");
+    let mut listed: Vec<String> = names(&dir, 64)
+        .into_iter()
+        .map(|n| String::from_utf8(n).unwrap())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            ".", "..", "fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin",
+            "stdout", "tty", "urandom", "zero"
+        ]
+    );
+    assert_eq!(
+        vfs.readlink(&ctx, None, b"/dev/stdout", &r),
+        Ok(b"/proc/self/fd/1".to_vec())
+    );
+    // The same node by name and once open.
+    let by_name = vfs.stat(&ctx, None, b"/dev/urandom", true, &r).unwrap();
+    let f = vfs.open(&ctx, None, b"/dev/urandom", RD, 0, &r).unwrap();
+    let open = f.stat().unwrap();
+    assert_eq!(
+        (by_name.dev, by_name.ino, by_name.rdev),
+        (open.dev, open.ino, open.rdev)
+    );
+    let mut buf = [0u8; 16];
+    assert_eq!(f.read(&mut buf), Ok(16));
+    // Nothing can be made or removed; /dev/shm is a tmpfs where it can.
+    assert_eq!(
+        err(vfs.mkdir(&ctx, None, b"/dev/new", 0o755, &r)),
+        Errno::EROFS
+    );
+    assert_eq!(
+        err(vfs.mkdir(&ctx, None, b"/dev/pts", 0o755, &r)),
+        Errno::EEXIST
+    );
+    assert_eq!(err(vfs.unlink(&ctx, None, b"/dev/null", &r)), Errno::EROFS);
+    assert_eq!(
+        err(vfs.open(&ctx, None, b"/dev/new", WR | libc::O_CREAT, 0o644, &r)),
+        Errno::EROFS
+    );
+    vfs.open(&ctx, None, b"/dev/shm/seg", WR | libc::O_CREAT, 0o600, &r)
+        .expect("a file in /dev/shm");
+    // /dev/tty is the terminal Trapline runs on, if any: as the host says.
+    let host = std::fs::OpenOptions::new().read(true).open("/dev/tty");
+    let ours = vfs.open(&ctx, None, b"/dev/tty", RD, 0, &r);
+    assert_eq!(host.is_ok(), ours.is_ok());
+    if let Err(e) = host {
+        assert_eq!(ours.err(), Some(Errno(e.raw_os_error().unwrap())));
+    }
 }

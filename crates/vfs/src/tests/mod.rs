@@ -9,6 +9,7 @@ mod locks;
 mod overlay;
 mod persist;
 mod proc;
+mod sys;
 mod tmpfs;
 mod walk;
 mod xattr;
