@@ -110,10 +110,11 @@ fn find_xdev_counts_the_same_files() {
 }
 
 #[test]
-fn proc_self_exe_and_localtime() {
+fn proc_self_exe_sys_cpus_and_localtime() {
     same_in_scratch(
         "fs-misc",
-        "readlink /proc/self/exe\nstat -c '%n %F %s %i %d %a' /etc/localtime\n\
+        "readlink /proc/self/exe\ncat /sys/devices/system/cpu/online\nnproc\n\
+         stat -c '%n %F %s %i %d %a' /etc/localtime\n\
          stat -L -c '%F %s %i' /etc/localtime\nstat -c '%n %F %i %d' / /usr /etc/hostname",
     );
 }
