@@ -88,6 +88,7 @@ differential!(pgrp);
 differential!(pidfd);
 differential!(clone_parent);
 differential!(execveat);
+differential!(wait_stop);
 differential!(pipes);
 differential!(sigpipe);
 

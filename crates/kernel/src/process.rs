@@ -47,6 +47,8 @@ pub struct Process {
     /// How the process ended; `Some` makes it a zombie until its parent
     /// reaps it.
     pub exit_status: Mutex<Option<crate::ExitStatus>>,
+    /// A stop or continue its parent's waits have yet to report.
+    pub job_event: Mutex<Option<crate::wait::JobEvent>>,
     /// Its parent reaped it (or it was never a zombie): its pid names
     /// nothing any more.
     reaped: AtomicBool,
@@ -116,6 +118,7 @@ impl Process {
             child_changed: Condvar::new(),
             exit_status: Mutex::new(None),
             reaped: AtomicBool::new(false),
+            job_event: Mutex::new(None),
             vfork_done: Mutex::new(false),
             vfork_cv: Condvar::new(),
             did_exec: AtomicBool::new(false),

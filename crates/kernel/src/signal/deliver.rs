@@ -449,8 +449,7 @@ fn group_stop(task: &mut Task, thr: &ThreadSignals, sig: i32) {
     send::notify_parent_stop(
         &task.kernel,
         &task.process,
-        trapline_abi::signal::CLD_STOPPED,
-        sig,
+        crate::wait::JobEvent::Stopped(sig),
     );
     park(task, thr);
 }
