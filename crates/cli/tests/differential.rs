@@ -89,6 +89,8 @@ differential!(pidfd);
 differential!(clone_parent);
 differential!(execveat);
 differential!(wait_stop);
+differential!(pdeathsig);
+differential!(orphan_pgrp);
 differential!(pipes);
 differential!(sigpipe);
 

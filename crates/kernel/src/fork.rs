@@ -86,6 +86,7 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     // the parent alone.
     let child = Arc::new(Process::forked_from(&task.process, pid));
     child.exit_signal.store(req.exit_signal, Ordering::Relaxed);
+    child.parent_tid.store(task.tid, Ordering::Relaxed);
     let pidfd = if req.flags & CLONE_PIDFD != 0 {
         Some(install_pidfd(task, &child, req.pidfd)?)
     } else {
@@ -163,6 +164,7 @@ fn adopt_as_sibling(task: &Task, child: &Arc<Process>) {
     child
         .parent_exec_id
         .store(me.parent_exec_id.load(Ordering::Relaxed), Ordering::Relaxed);
+    child.parent_tid.store(me.parent_tid(), Ordering::Relaxed);
     let parent = task.kernel.process(me.ppid());
     if let Some(parent) = parent {
         let mut kids = lock(&parent.children);
@@ -176,6 +178,7 @@ fn adopt_as_sibling(task: &Task, child: &Arc<Process>) {
     }
     if let Some(init) = task.kernel.process(1) {
         child.ppid.store(1, Ordering::Relaxed);
+        child.parent_tid.store(1, Ordering::Relaxed);
         child.exit_signal.store(libc::SIGCHLD, Ordering::Relaxed);
         lock(&init.children).push(child.clone());
     }
@@ -246,8 +249,7 @@ fn clone_thread(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     if req.flags & CLONE_SETTLS != 0 {
         regs.set_fs_base(req.tls);
     }
-    let mut prctl = task.prctl.clone();
-    prctl.pdeathsig = 0;
+    let prctl = task.prctl.clone();
     let start = ChildStart {
         kernel: task.kernel.clone(),
         process: task.process.clone(),

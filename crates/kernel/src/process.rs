@@ -17,6 +17,10 @@ pub struct Process {
     /// The parent's pid; it changes when the parent ends first (orphans go
     /// to pid 1). Read with [`Process::ppid`].
     pub ppid: AtomicI32,
+    /// The thread of the parent that is its parent on Linux (the one
+    /// that made it, until that one ends): its end sends the
+    /// parent-death signal. Read with [`Process::parent_tid`].
+    pub parent_tid: AtomicI32,
     /// Process group and session; setpgid/setsid change them. Read with
     /// [`Process::pgid`] and [`Process::sid`].
     pub pgid: AtomicI32,
@@ -101,6 +105,7 @@ impl Process {
         Process {
             pid: init.pid,
             ppid: AtomicI32::new(init.ppid),
+            parent_tid: AtomicI32::new(init.ppid),
             pgid: AtomicI32::new(init.pgid),
             sid: AtomicI32::new(init.sid),
             creds: Mutex::new(init.creds),
@@ -178,6 +183,10 @@ impl Process {
 
     pub fn ppid(&self) -> i32 {
         self.ppid.load(Ordering::Relaxed)
+    }
+
+    pub fn parent_tid(&self) -> i32 {
+        self.parent_tid.load(Ordering::Relaxed)
     }
 
     pub fn pgid(&self) -> i32 {

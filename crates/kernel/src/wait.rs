@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use trapline_abi::signal::{SigInfo, SI_USER};
 use trapline_abi::Errno;
 
 use crate::kernel::Kernel;
@@ -19,6 +20,7 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
     *lock(&process.exit_status) = Some(status);
     process.vfork_release();
     reparent_orphans(kernel, process);
+    crate::pgrp::check_orphaned(kernel, process, None);
     // SIGCHLD to the parent; a parent that ignores it gets no zombie.
     let autoreap = crate::signal::send::child_ended(kernel, process, status);
     if let Some(parent) = kernel.process(process.ppid()) {
@@ -33,8 +35,10 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
 }
 
 /// The children of `process`, which ended, go to pid 1 (Linux's
-/// `forget_original_parent`): they report with SIGCHLD from now on, and
-/// those that are zombies already tell their new parent.
+/// `forget_original_parent`): they report with SIGCHLD from now on, get
+/// their parent-death signal, and those that are zombies already tell
+/// their new parent. A process group this leaves orphaned with stopped
+/// members gets SIGHUP and SIGCONT.
 fn reparent_orphans(kernel: &Kernel, process: &Process) {
     let orphans = std::mem::take(&mut *lock(&process.children));
     if orphans.is_empty() {
@@ -43,26 +47,57 @@ fn reparent_orphans(kernel: &Kernel, process: &Process) {
     let Some(init) = kernel.process(1).filter(|i| i.pid != process.pid) else {
         return;
     };
-    let mut zombies = Vec::new();
     {
         let mut kids = lock(&init.children);
-        for o in orphans {
+        for o in &orphans {
             o.ppid.store(1, Ordering::Relaxed);
+            o.parent_tid.store(1, Ordering::Relaxed);
             o.exit_signal.store(libc::SIGCHLD, Ordering::Relaxed);
-            if let Some(status) = *lock(&o.exit_status) {
-                zombies.push((o.clone(), status));
-            }
-            kids.push(o);
+            kids.push(o.clone());
         }
     }
-    for (z, status) in zombies {
-        if crate::signal::send::child_ended(kernel, &z, status) {
-            lock(&init.children).retain(|c| c.pid != z.pid);
-            reap(kernel, &z);
+    for o in &orphans {
+        send_pdeath_signals(kernel, process, o);
+        crate::pgrp::check_orphaned(kernel, o, Some(process));
+        let status = *lock(&o.exit_status);
+        if let Some(status) = status {
+            if crate::signal::send::child_ended(kernel, o, status) {
+                lock(&init.children).retain(|c| c.pid != o.pid);
+                reap(kernel, o);
+            }
         }
     }
     let _kids = lock(&init.children);
     init.child_changed.notify_all();
+}
+
+/// Thread `tid` of `process` ended (or an exec ended it) while the
+/// process goes on: thread `heir` becomes the parent of the children `tid`
+/// made, and they get their parent-death signal (Linux's parent is a
+/// thread).
+pub fn parent_thread_ended(kernel: &Kernel, process: &Process, tid: i32, heir: i32) {
+    let kids: Vec<Arc<Process>> = lock(&process.children)
+        .iter()
+        .filter(|c| c.parent_tid() == tid)
+        .cloned()
+        .collect();
+    for child in kids {
+        child.parent_tid.store(heir, Ordering::Relaxed);
+        send_pdeath_signals(kernel, process, &child);
+    }
+}
+
+/// `child`'s parent thread, of `parent`, ended: each parent-death signal
+/// its threads set goes to it, from the parent (`SI_USER`).
+fn send_pdeath_signals(kernel: &Kernel, parent: &Process, child: &Arc<Process>) {
+    if lock(&child.exit_status).is_some() {
+        return;
+    }
+    let uid = lock(&parent.creds).uid;
+    for sig in child.threads.pdeath_signals() {
+        let info = SigInfo::from_process(sig, SI_USER, parent.pid, uid);
+        let _ = crate::signal::send_to_process(kernel, child, info, None);
+    }
 }
 
 /// A zombie is gone for good: its pid names nothing any more.

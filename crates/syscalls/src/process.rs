@@ -402,11 +402,11 @@ syscall! {
                 if arg2 > 64 {
                     return Err(Errno::EINVAL);
                 }
-                p.pdeathsig = arg2 as i32;
+                task.thread.set_pdeathsig(arg2 as i32);
                 Ok(0)
             }
             PR_GET_PDEATHSIG => {
-                let v = p.pdeathsig;
+                let v = task.thread.pdeathsig();
                 write_obj(&task.mem(), arg2, &v).map(|_| 0)
             }
             PR_GET_DUMPABLE => Ok(p.dumpable as u64),

@@ -274,6 +274,11 @@ impl ProcessSignals {
         self.shared.load(SeqCst)
     }
 
+    /// Whether the group is stopped (a stop signal, until SIGCONT).
+    pub fn is_stopped(&self) -> bool {
+        self.state() & GROUP_STOP != 0
+    }
+
     pub(crate) fn state(&self) -> u32 {
         self.state.load(SeqCst)
     }
