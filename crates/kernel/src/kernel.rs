@@ -48,6 +48,8 @@ pub struct Kernel {
     guest_hosts: Mutex<std::collections::HashMap<i32, std::os::fd::OwnedFd>>,
     /// The futex wait queues of every guest.
     pub futexes: crate::futex::FutexTable,
+    /// The controlling terminal of session 0: its foreground group.
+    pub terminal: crate::pgrp::Terminal,
 }
 
 impl Kernel {
@@ -66,6 +68,7 @@ impl Kernel {
             next_cpu: AtomicUsize::new(0),
             guest_hosts: Mutex::new(std::collections::HashMap::new()),
             futexes: crate::futex::FutexTable::default(),
+            terminal: crate::pgrp::Terminal::default(),
         }
     }
 
