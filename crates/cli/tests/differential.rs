@@ -91,6 +91,7 @@ differential!(execveat);
 differential!(wait_stop);
 differential!(pdeathsig);
 differential!(orphan_pgrp);
+differential!(cputimers);
 differential!(pipes);
 differential!(sigpipe);
 
