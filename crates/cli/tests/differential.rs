@@ -92,6 +92,7 @@ differential!(wait_stop);
 differential!(pdeathsig);
 differential!(orphan_pgrp);
 differential!(cputimers);
+differential!(spawn);
 differential!(pipes);
 differential!(sigpipe);
 

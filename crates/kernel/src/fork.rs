@@ -51,6 +51,7 @@ const CLONE_CHILD_CLEARTID: u64 = libc::CLONE_CHILD_CLEARTID as u64;
 const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 
 /// Everything the child's host thread needs to start.
 struct ChildStart {
@@ -87,6 +88,10 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     let child = Arc::new(Process::forked_from(&task.process, pid));
     child.exit_signal.store(req.exit_signal, Ordering::Relaxed);
     child.parent_tid.store(task.tid, Ordering::Relaxed);
+    if req.flags & CLONE_CLEAR_SIGHAND != 0 {
+        // Handled signals start at their default (ignored ones stay).
+        lock(&child.signals).reset_for_exec();
+    }
     let pidfd = if req.flags & CLONE_PIDFD != 0 {
         Some(install_pidfd(task, &child, req.pidfd)?)
     } else {
