@@ -94,6 +94,11 @@ differential!(pgrp);
 differential!(pidfd);
 differential!(clone_parent);
 differential!(execveat);
+differential!(wait_stop);
+differential!(pdeathsig);
+differential!(orphan_pgrp);
+differential!(cputimers);
+differential!(spawn);
 differential!(pipes);
 differential!(sigpipe);
 

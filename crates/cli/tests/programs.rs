@@ -171,6 +171,83 @@ fn controlling_terminal_and_ptys_under_a_pty() {
     assert_eq!(native, guest);
 }
 
+/// Runs `cmd` with `sh -c` under a fresh pty (script(1)), with nothing
+/// typed, and returns what the terminal showed.
+fn under_a_pty(cmd: &str) -> String {
+    let out = std::process::Command::new("script")
+        .args(["-qec", cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script(1) from bsdutils");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Job control on the controlling terminal (tests/c/jobctl.c): the
+/// foreground group moves between the program's groups, a background
+/// group gets SIGTTOU and SIGTTIN. The program runs as a shell's child,
+/// as a command in an interactive shell would.
+#[test]
+fn job_control_under_a_pty() {
+    let dir = Scratch::new("jobctl");
+    let exe = common::compile(&dir.0, "jobctl", common::Link::Dynamic);
+    let exe = exe.to_str().unwrap();
+    let t = common::trapline_bin();
+    let native = under_a_pty(&format!("{exe}; true"));
+    let guest = under_a_pty(&format!("{} run -- {exe} 2>/dev/null; true", t.display()));
+    assert!(
+        native.contains("read                               stopped by 21"),
+        "{native}"
+    );
+    assert_eq!(native, guest);
+}
+
+/// Ctrl-C typed at the terminal reaches the foreground group only: here a
+/// child's group, not its parent's (which the host also signals: every
+/// guest process is in Trapline's host group).
+#[test]
+fn ctrl_c_reaches_the_foreground_group_only() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = Scratch::new("jobctl-ctrl-c");
+    let exe = common::compile(&dir.0, "jobctl", common::Link::Dynamic);
+    let exe = exe.to_str().unwrap();
+    let t = common::trapline_bin();
+    let run = |cmd: String| {
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script(1) from bsdutils");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut seen = String::new();
+        while !seen.contains("ready") {
+            let mut line = String::new();
+            if out.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            seen += &line;
+        }
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"\x03").unwrap();
+        stdin.flush().unwrap();
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        drop(stdin);
+        let _ = child.wait();
+        seen + &rest
+    };
+    let native = run(format!("{exe} ctrl-c; true"));
+    let guest = run(format!(
+        "{} run -- {exe} ctrl-c 2>/dev/null; true",
+        t.display()
+    ));
+    assert!(
+        native.contains("child exited 3, parent got SIGINT: 0"),
+        "{native}"
+    );
+    assert_eq!(native, guest);
+}
+
 #[test]
 fn shell_loop_of_200_true_runs() {
     let out = assert_same(

@@ -51,6 +51,7 @@ const CLONE_CHILD_CLEARTID: u64 = libc::CLONE_CHILD_CLEARTID as u64;
 const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 
 /// Everything the child's host thread needs to start.
 struct ChildStart {
@@ -86,6 +87,11 @@ pub fn fork(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     // the parent alone.
     let child = Arc::new(Process::forked_from(&task.process, pid));
     child.exit_signal.store(req.exit_signal, Ordering::Relaxed);
+    child.parent_tid.store(task.tid, Ordering::Relaxed);
+    if req.flags & CLONE_CLEAR_SIGHAND != 0 {
+        // Handled signals start at their default (ignored ones stay).
+        lock(&child.signals).reset_for_exec();
+    }
     let pidfd = if req.flags & CLONE_PIDFD != 0 {
         Some(install_pidfd(task, &child, req.pidfd)?)
     } else {
@@ -163,6 +169,7 @@ fn adopt_as_sibling(task: &Task, child: &Arc<Process>) {
     child
         .parent_exec_id
         .store(me.parent_exec_id.load(Ordering::Relaxed), Ordering::Relaxed);
+    child.parent_tid.store(me.parent_tid(), Ordering::Relaxed);
     let parent = task.kernel.process(me.ppid());
     if let Some(parent) = parent {
         let mut kids = lock(&parent.children);
@@ -176,6 +183,7 @@ fn adopt_as_sibling(task: &Task, child: &Arc<Process>) {
     }
     if let Some(init) = task.kernel.process(1) {
         child.ppid.store(1, Ordering::Relaxed);
+        child.parent_tid.store(1, Ordering::Relaxed);
         child.exit_signal.store(libc::SIGCHLD, Ordering::Relaxed);
         lock(&init.children).push(child.clone());
     }
@@ -246,8 +254,7 @@ fn clone_thread(task: &mut Task, req: CloneRequest) -> Result<i32, Errno> {
     if req.flags & CLONE_SETTLS != 0 {
         regs.set_fs_base(req.tls);
     }
-    let mut prctl = task.prctl_now();
-    prctl.pdeathsig = 0;
+    let prctl = task.prctl_now();
     let start = ChildStart {
         kernel: task.kernel.clone(),
         process: task.process.clone(),

@@ -47,6 +47,8 @@ pub struct Kernel {
     pub futexes: crate::futex::FutexTable,
     /// The host and domain names `uname` gives.
     pub uts: Mutex<crate::uts::Uts>,
+    /// The controlling terminal of session 0: its foreground group.
+    pub terminal: crate::pgrp::Terminal,
 }
 
 impl Kernel {
@@ -65,6 +67,7 @@ impl Kernel {
             guest_hosts: Mutex::new(std::collections::HashMap::new()),
             futexes: crate::futex::FutexTable::default(),
             uts: Mutex::new(crate::uts::Uts::from_host()),
+            terminal: crate::pgrp::Terminal::default(),
         }
     }
 

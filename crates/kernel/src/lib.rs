@@ -11,6 +11,7 @@ pub mod futex;
 pub mod kernel;
 pub mod loader;
 pub mod mm;
+pub mod pgrp;
 pub mod pidfd;
 pub mod process;
 pub mod procfs;

@@ -17,6 +17,10 @@ pub struct Process {
     /// The parent's pid; it changes when the parent ends first (orphans go
     /// to pid 1). Read with [`Process::ppid`].
     pub ppid: AtomicI32,
+    /// The thread of the parent that is its parent on Linux (the one
+    /// that made it, until that one ends): its end sends the
+    /// parent-death signal. Read with [`Process::parent_tid`].
+    pub parent_tid: AtomicI32,
     /// Process group and session; setpgid/setsid change them. Read with
     /// [`Process::pgid`] and [`Process::sid`].
     pub pgid: AtomicI32,
@@ -52,6 +56,8 @@ pub struct Process {
     /// How the process ended; `Some` makes it a zombie until its parent
     /// reaps it.
     pub exit_status: Mutex<Option<crate::ExitStatus>>,
+    /// A stop or continue its parent's waits have yet to report.
+    pub job_event: Mutex<Option<crate::wait::JobEvent>>,
     /// Its parent reaped it (or it was never a zombie): its pid names
     /// nothing any more.
     reaped: AtomicBool,
@@ -106,6 +112,7 @@ impl Process {
         Process {
             pid: init.pid,
             ppid: AtomicI32::new(init.ppid),
+            parent_tid: AtomicI32::new(init.ppid),
             pgid: AtomicI32::new(init.pgid),
             sid: AtomicI32::new(init.sid),
             creds: Mutex::new(init.creds),
@@ -125,6 +132,7 @@ impl Process {
             child_changed: Condvar::new(),
             exit_status: Mutex::new(None),
             reaped: AtomicBool::new(false),
+            job_event: Mutex::new(None),
             vfork_done: Mutex::new(false),
             vfork_cv: Condvar::new(),
             did_exec: AtomicBool::new(false),
@@ -185,6 +193,10 @@ impl Process {
 
     pub fn ppid(&self) -> i32 {
         self.ppid.load(Ordering::Relaxed)
+    }
+
+    pub fn parent_tid(&self) -> i32 {
+        self.parent_tid.load(Ordering::Relaxed)
     }
 
     pub fn pgid(&self) -> i32 {

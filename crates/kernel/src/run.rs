@@ -11,9 +11,6 @@ use crate::signal::{self, ThreadSignals};
 use crate::task::Task;
 use crate::{Errno, SysResult};
 
-const NR_EXECVE: u64 = 59;
-const NR_EXECVEAT: u64 = 322;
-
 /// How a guest process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -100,14 +97,10 @@ pub fn run(task: &mut Task) -> ExitStatus {
                         dispatcher.dispatch(task, &call)
                     };
                 }
-                // exec may have changed the host thread, and the tid; it
-                // deletes the POSIX timers.
+                // exec may have changed the host thread, and the tid.
                 thr.set_tid(task.tid);
                 thr.set_host(task.tracee.host_pid());
                 host_pid.set(task.tracee.host_pid());
-                if matches!(call.nr, NR_EXECVE | NR_EXECVEAT) && result.is_ok() {
-                    signal::timer::exec(&task.process);
-                }
                 tracing::trace!(tid = task.tid, nr = call.nr, args = ?call.args, ?result, "syscall");
                 if task.exit.is_none() && task.thread.killed() {
                     // Another thread ended the process (exit_group) or

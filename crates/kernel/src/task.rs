@@ -31,12 +31,12 @@ pub struct Task {
     pub thread: Arc<crate::thread::ThreadEntry>,
 }
 
-/// What prctl sets on a thread.
+/// What prctl sets on a thread (the parent-death signal, which other
+/// threads read, is in its `ThreadEntry`).
 #[derive(Debug, Clone, Default)]
 pub struct PrctlState {
     /// The thread's name (`comm`): at most 15 bytes.
     pub comm: Vec<u8>,
-    pub pdeathsig: i32,
     pub no_new_privs: bool,
     pub dumpable: bool,
     pub keepcaps: bool,

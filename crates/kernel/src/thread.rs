@@ -48,6 +48,9 @@ pub struct ThreadEntry {
     robust_list: Mutex<(u64, u64)>,
     /// A copy of the task's name (`prctl.comm`), for /proc.
     comm: Mutex<Vec<u8>>,
+    /// `PR_SET_PDEATHSIG`: the signal the process gets when its parent
+    /// thread ends (0 for none; a new thread or process starts with 0).
+    pdeathsig: AtomicI32,
 }
 
 impl ThreadEntry {
@@ -58,6 +61,7 @@ impl ThreadEntry {
             thread_exit: AtomicBool::new(false),
             robust_list: Mutex::new((0, 0)),
             comm: Mutex::new(Vec::new()),
+            pdeathsig: AtomicI32::new(0),
         }
     }
 
@@ -70,6 +74,14 @@ impl ThreadEntry {
     /// creation).
     pub fn set_comm(&self, comm: &[u8]) {
         *lock(&self.comm) = comm.to_vec();
+    }
+
+    pub fn pdeathsig(&self) -> i32 {
+        self.pdeathsig.load(Ordering::Relaxed)
+    }
+
+    pub fn set_pdeathsig(&self, sig: i32) {
+        self.pdeathsig.store(sig, Ordering::Relaxed);
     }
 
     /// The robust-list head and length set_robust_list recorded.
@@ -123,6 +135,16 @@ struct GroupState {
     ended: Option<ExitStatus>,
 }
 
+impl GroupState {
+    /// See [`ThreadGroup::heir_of`].
+    fn heir_of(&self, tid: i32) -> Option<i32> {
+        self.tasks
+            .iter()
+            .find(|(&t, e)| t != tid && !e.killed() && !e.thread_exit.load(Ordering::Relaxed))
+            .map(|(&t, _)| t)
+    }
+}
+
 impl ThreadGroup {
     /// Adds a task with `tid`. A thread created by `creator` cannot join
     /// a group that is ending (`EINTR`: the creator is being killed too).
@@ -167,6 +189,23 @@ impl ThreadGroup {
             .filter(|(&t, e)| t == pid || !e.thread_exit.load(Ordering::Relaxed))
             .map(|(_, e)| e.clone())
             .collect()
+    }
+
+    /// The parent-death signals its threads set (Linux sends each).
+    pub fn pdeath_signals(&self) -> Vec<i32> {
+        lock(&self.state)
+            .tasks
+            .values()
+            .map(|e| e.pdeathsig())
+            .filter(|&s| s != 0)
+            .collect()
+    }
+
+    /// The thread that takes over the children of thread `tid` when it
+    /// ends (Linux's `find_alive_thread`): the first other one that is
+    /// not ending.
+    pub fn heir_of(&self, tid: i32) -> Option<i32> {
+        lock(&self.state).heir_of(tid)
     }
 
     /// The number of live threads.
@@ -285,7 +324,17 @@ pub fn finish(kernel: &Kernel, process: &Arc<Process>, entry: &Arc<ThreadEntry>,
                 st.fatal = Some(ExitStatus::Signaled(sig));
             }
         }
-        if !st.tasks.is_empty() || st.ended.is_some() {
+        if st.ended.is_some() {
+            return;
+        }
+        if !st.tasks.is_empty() {
+            // A thread ended alone: another takes its children. (When the
+            // whole group ends they go to pid 1 instead.)
+            let heir = if st.dying { None } else { st.heir_of(tid) };
+            drop(st);
+            if let Some(heir) = heir {
+                wait::parent_thread_ended(kernel, process, tid, heir);
+            }
             return;
         }
         st.dying = true;
@@ -336,7 +385,7 @@ const DE_THREAD_PATIENCE: Duration = Duration::from_secs(10);
 /// the point of no return, before the old image is dropped.
 pub fn de_thread(task: &mut Task) {
     let group = &task.process.threads;
-    {
+    let others: Vec<i32> = {
         let mut st = lock(&group.state);
         if st.tasks.len() <= 1 {
             return;
@@ -349,13 +398,14 @@ pub fn de_thread(task: &mut Task) {
             .filter(|(_, e)| !Arc::ptr_eq(e, &me))
             .map(|(&t, _)| t)
             .collect();
-        for t in others {
-            if let Some(e) = st.tasks.remove(&t) {
+        for t in &others {
+            if let Some(e) = st.tasks.remove(t) {
                 e.kill();
                 st.zapped += 1;
             }
         }
-    }
+        others
+    };
     // Kills the old host process, every thread of it, and reaps this
     // task's own host thread first: the host reports the leader's end,
     // which another tracer waits for, only once every thread is reaped.
@@ -383,7 +433,18 @@ pub fn de_thread(task: &mut Task) {
     st.fatal = None;
     st.last_exit = None;
     drop(st);
-    task.tid = task.process.pid;
+    let pid = task.process.pid;
+    task.tid = pid;
+    // The children of the ended threads are this one's now, and are
+    // told; its own follow it to the leader's tid.
+    for t in others {
+        wait::parent_thread_ended(&task.kernel, &task.process, t, pid);
+    }
+    for c in lock(&task.process.children).iter() {
+        if c.parent_tid() == old {
+            c.parent_tid.store(pid, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The thread group and entry of the task with virtual tid `tid`, if it

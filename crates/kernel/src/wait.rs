@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use trapline_abi::signal::{SigInfo, SI_USER};
 use trapline_abi::Errno;
 
 use crate::kernel::Kernel;
@@ -19,6 +20,7 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
     *lock(&process.exit_status) = Some(status);
     process.vfork_release();
     reparent_orphans(kernel, process);
+    crate::pgrp::check_orphaned(kernel, process, None);
     // SIGCHLD to the parent; a parent that ignores it gets no zombie.
     let autoreap = crate::signal::send::child_ended(kernel, process, status);
     if let Some(parent) = kernel.process(process.ppid()) {
@@ -33,8 +35,10 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
 }
 
 /// The children of `process`, which ended, go to pid 1 (Linux's
-/// `forget_original_parent`): they report with SIGCHLD from now on, and
-/// those that are zombies already tell their new parent.
+/// `forget_original_parent`): they report with SIGCHLD from now on, get
+/// their parent-death signal, and those that are zombies already tell
+/// their new parent. A process group this leaves orphaned with stopped
+/// members gets SIGHUP and SIGCONT.
 fn reparent_orphans(kernel: &Kernel, process: &Process) {
     let orphans = std::mem::take(&mut *lock(&process.children));
     if orphans.is_empty() {
@@ -43,26 +47,57 @@ fn reparent_orphans(kernel: &Kernel, process: &Process) {
     let Some(init) = kernel.process(1).filter(|i| i.pid != process.pid) else {
         return;
     };
-    let mut zombies = Vec::new();
     {
         let mut kids = lock(&init.children);
-        for o in orphans {
+        for o in &orphans {
             o.ppid.store(1, Ordering::Relaxed);
+            o.parent_tid.store(1, Ordering::Relaxed);
             o.exit_signal.store(libc::SIGCHLD, Ordering::Relaxed);
-            if let Some(status) = *lock(&o.exit_status) {
-                zombies.push((o.clone(), status));
-            }
-            kids.push(o);
+            kids.push(o.clone());
         }
     }
-    for (z, status) in zombies {
-        if crate::signal::send::child_ended(kernel, &z, status) {
-            lock(&init.children).retain(|c| c.pid != z.pid);
-            reap(kernel, &z);
+    for o in &orphans {
+        send_pdeath_signals(kernel, process, o);
+        crate::pgrp::check_orphaned(kernel, o, Some(process));
+        let status = *lock(&o.exit_status);
+        if let Some(status) = status {
+            if crate::signal::send::child_ended(kernel, o, status) {
+                lock(&init.children).retain(|c| c.pid != o.pid);
+                reap(kernel, o);
+            }
         }
     }
     let _kids = lock(&init.children);
     init.child_changed.notify_all();
+}
+
+/// Thread `tid` of `process` ended (or an exec ended it) while the
+/// process goes on: thread `heir` becomes the parent of the children `tid`
+/// made, and they get their parent-death signal (Linux's parent is a
+/// thread).
+pub fn parent_thread_ended(kernel: &Kernel, process: &Process, tid: i32, heir: i32) {
+    let kids: Vec<Arc<Process>> = lock(&process.children)
+        .iter()
+        .filter(|c| c.parent_tid() == tid)
+        .cloned()
+        .collect();
+    for child in kids {
+        child.parent_tid.store(heir, Ordering::Relaxed);
+        send_pdeath_signals(kernel, process, &child);
+    }
+}
+
+/// `child`'s parent thread, of `parent`, ended: each parent-death signal
+/// its threads set goes to it, from the parent (`SI_USER`).
+fn send_pdeath_signals(kernel: &Kernel, parent: &Process, child: &Arc<Process>) {
+    if lock(&child.exit_status).is_some() {
+        return;
+    }
+    let uid = lock(&parent.creds).uid;
+    for sig in child.threads.pdeath_signals() {
+        let info = SigInfo::from_process(sig, SI_USER, parent.pid, uid);
+        let _ = crate::signal::send_to_process(kernel, child, info, None);
+    }
 }
 
 /// A zombie is gone for good: its pid names nothing any more.
@@ -79,25 +114,73 @@ pub enum WaitTarget {
     Group(i32),
 }
 
-/// A child that ended, as a wait reports it.
+/// What a wait reports of a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildEvent {
+    /// It ended; `core` when a core dump is reported (a core-dumping
+    /// signal and a non-zero RLIMIT_CORE, as the host would have dumped
+    /// one).
+    Exited { status: ExitStatus, core: bool },
+    /// It stopped with this signal (`WUNTRACED`/`WSTOPPED`).
+    Stopped(i32),
+    /// SIGCONT resumed it (`WCONTINUED`).
+    Continued,
+}
+
+/// A stop or continue of a process that its parent has not waited for
+/// yet (Linux's `group_exit_code` with `SIGNAL_STOP_STOPPED`, and
+/// `SIGNAL_STOP_CONTINUED`): each is reported once, and a new one
+/// replaces the last (a stop that was continued is no longer reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobEvent {
+    Stopped(i32),
+    Continued,
+}
+
+/// A child as a wait reports it.
 #[derive(Debug, Clone, Copy)]
 pub struct Reaped {
     pub pid: i32,
     pub uid: u32,
-    pub status: ExitStatus,
-    /// The child's resource usage (with its own reaped children's).
+    pub event: ChildEvent,
+    /// The child's resource usage (with its own reaped children's); for
+    /// a stop or continue only that of its reaped children.
     pub usage: crate::rusage::Usage,
-    /// Whether a core dump is reported (core-dumping signal and a non-zero
-    /// RLIMIT_CORE, as the host would have dumped one).
-    pub core: bool,
 }
 
 impl Reaped {
     /// The `int` status wait4 stores.
     pub fn wait_status(&self) -> i32 {
-        match self.status {
-            ExitStatus::Code(c) => (c & 0xff) << 8,
-            ExitStatus::Signaled(s) => s | if self.core { 0x80 } else { 0 },
+        match self.event {
+            ChildEvent::Exited {
+                status: ExitStatus::Code(c),
+                ..
+            } => (c & 0xff) << 8,
+            ChildEvent::Exited {
+                status: ExitStatus::Signaled(s),
+                core,
+            } => s | if core { 0x80 } else { 0 },
+            ChildEvent::Stopped(s) => (s << 8) | 0x7f,
+            ChildEvent::Continued => 0xffff,
+        }
+    }
+
+    /// waitid's `si_code` (`CLD_*`) and `si_status`.
+    pub fn code_and_status(&self) -> (i32, i32) {
+        use trapline_abi::signal::{
+            CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED,
+        };
+        match self.event {
+            ChildEvent::Exited {
+                status: ExitStatus::Code(c),
+                ..
+            } => (CLD_EXITED, c),
+            ChildEvent::Exited {
+                status: ExitStatus::Signaled(s),
+                core,
+            } => (if core { CLD_DUMPED } else { CLD_KILLED }, s),
+            ChildEvent::Stopped(s) => (CLD_STOPPED, s),
+            ChildEvent::Continued => (CLD_CONTINUED, libc::SIGCONT),
         }
     }
 }
@@ -120,49 +203,41 @@ pub const WALL: i32 = 0x4000_0000;
 /// `__WCLONE`: wait for "clone children" only.
 pub const WCLONE: i32 = 0x8000_0000_u32 as i32;
 
-/// Waits for a child matching `target` to end; `options` are waitid's
-/// (`WNOHANG`, `WNOWAIT`, `__WALL`, `__WCLONE`). `Ok(None)` with
-/// `WNOHANG` when none has yet; `ECHILD` when there is no such child;
-/// `EINTR` when a signal for the guest arrives. With `WNOWAIT` the child
-/// stays a zombie.
+/// Waits for a child matching `target` to end, stop or continue;
+/// `options` are waitid's (`WEXITED`, `WSTOPPED`, `WCONTINUED`,
+/// `WNOHANG`, `WNOWAIT`, `__WALL`, `__WCLONE`; wait4 adds `WEXITED`).
+/// `Ok(None)` with `WNOHANG` when nothing is to be reported yet; `ECHILD`
+/// when there is no such child; `EINTR` when a signal for the guest
+/// arrives. With `WNOWAIT` the child stays a zombie, and a stop or
+/// continue stays to be reported.
 pub fn wait_child(task: &Task, target: WaitTarget, options: i32) -> Result<Option<Reaped>, Errno> {
     let process = &task.process;
-    let keep = options & libc::WNOWAIT != 0;
     let mut kids = lock(&process.children);
     loop {
         if !kids.iter().any(|c| eligible(c, target, options)) {
             return Err(Errno::ECHILD);
         }
-        let ended = kids
+        // As Linux's do_wait: the first child with something to report.
+        let found = kids
             .iter()
-            .position(|c| eligible(c, target, options) && lock(&c.exit_status).is_some());
-        if let Some(i) = ended {
-            let child = if keep {
-                kids[i].clone()
-            } else {
-                kids.remove(i)
-            };
-            let status = lock(&child.exit_status).unwrap_or(ExitStatus::Signaled(libc::SIGKILL));
-            if !keep {
+            .enumerate()
+            .filter(|(_, c)| eligible(c, target, options))
+            .find_map(|(i, c)| take_event(c, options).map(|e| (i, e)));
+        if let Some((i, event)) = found {
+            let child = kids[i].clone();
+            if matches!(event, ChildEvent::Exited { .. }) && options & libc::WNOWAIT == 0 {
+                kids.remove(i);
+                drop(kids);
                 reap(&task.kernel, &child);
-            }
-            let core_limit = lock(&child.rlimits)
-                .get(libc::RLIMIT_CORE)
-                .map_or(0, |l| l.cur);
-            let core = matches!(status, ExitStatus::Signaled(s) if dumps_core(s)) && core_limit > 0;
-            let uid = lock(&child.creds).uid;
-            let mut usage = *lock(&child.usage_at_exit);
-            usage += *lock(&child.children_usage);
-            if !keep {
+                let usage = lifetime_usage(&child);
                 *lock(&process.children_usage) += usage;
+                return Ok(Some(reaped(&child, event, usage)));
             }
-            return Ok(Some(Reaped {
-                pid: child.pid,
-                uid,
-                status,
-                core,
-                usage,
-            }));
+            let usage = match event {
+                ChildEvent::Exited { .. } => lifetime_usage(&child),
+                _ => *lock(&child.children_usage),
+            };
+            return Ok(Some(reaped(&child, event, usage)));
         }
         if options & libc::WNOHANG != 0 {
             return Ok(None);
@@ -177,6 +252,48 @@ pub fn wait_child(task: &Task, target: WaitTarget, options: i32) -> Result<Optio
             .wait_timeout(kids, Duration::from_millis(50))
             .unwrap_or_else(|e| e.into_inner());
         kids = k;
+    }
+}
+
+/// What `child` has to report to a wait with `options`, in Linux's order
+/// (an end, then a stop, then a continue). A stop or continue is taken
+/// off the child unless `WNOWAIT`.
+fn take_event(child: &Process, options: i32) -> Option<ChildEvent> {
+    if let Some(status) = *lock(&child.exit_status) {
+        if options & libc::WEXITED == 0 {
+            return None;
+        }
+        let core_limit = lock(&child.rlimits)
+            .get(libc::RLIMIT_CORE)
+            .map_or(0, |l| l.cur);
+        let core = matches!(status, ExitStatus::Signaled(s) if dumps_core(s)) && core_limit > 0;
+        return Some(ChildEvent::Exited { status, core });
+    }
+    let mut job = lock(&child.job_event);
+    let event = match *job {
+        Some(JobEvent::Stopped(sig)) if options & libc::WSTOPPED != 0 => ChildEvent::Stopped(sig),
+        Some(JobEvent::Continued) if options & libc::WCONTINUED != 0 => ChildEvent::Continued,
+        _ => return None,
+    };
+    if options & libc::WNOWAIT == 0 {
+        *job = None;
+    }
+    Some(event)
+}
+
+/// A child's own usage at its end, with that of its reaped children.
+fn lifetime_usage(child: &Process) -> crate::rusage::Usage {
+    let mut usage = *lock(&child.usage_at_exit);
+    usage += *lock(&child.children_usage);
+    usage
+}
+
+fn reaped(child: &Process, event: ChildEvent, usage: crate::rusage::Usage) -> Reaped {
+    Reaped {
+        pid: child.pid,
+        uid: lock(&child.creds).uid,
+        event,
+        usage,
     }
 }
 

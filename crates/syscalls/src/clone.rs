@@ -45,7 +45,8 @@ const SUPPORTED: u64 = THREAD_SHARING
     | CLONE_DETACHED
     | CLONE_UNTRACED
     | CLONE_PIDFD
-    | CLONE_PARENT;
+    | CLONE_PARENT
+    | CLONE_CLEAR_SIGHAND;
 
 /// Linux's consistency rules (kernel/fork.c, kernel_clone and
 /// copy_process), then Trapline's own limits.
@@ -81,6 +82,8 @@ fn check(req: &CloneRequest) -> Result<(), Errno> {
 syscall! {
     Partial("processes, and threads sharing everything (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); partial sharing and namespaces give EINVAL")
     => fn clone(task, flags: u64, newsp: u64, parent_tidptr: u64, child_tidptr: u64, tls: u64) -> SysResult {
+        // The old clone takes the low 32 bits of its flags.
+        let flags = flags & 0xffff_ffff;
         let req = CloneRequest {
             flags: flags & !CSIGNAL,
             exit_signal: (flags & CSIGNAL) as i32,
@@ -119,7 +122,7 @@ unsafe impl Plain for CloneArgs {}
 const CLONE_ARGS_SIZE_VER0: usize = 64;
 
 syscall! {
-    Partial("as clone; set_tid and cgroups give EINVAL")
+    Partial("as clone, and CLONE_CLEAR_SIGHAND; set_tid and CLONE_INTO_CGROUP give EINVAL")
     => fn clone3(task, uargs: UserAddr, size: usize) -> SysResult {
         let known = std::mem::size_of::<CloneArgs>();
         if size < CLONE_ARGS_SIZE_VER0 {
@@ -137,14 +140,22 @@ syscall! {
         let mut a = CloneArgs::default();
         let n = size.min(known);
         a.as_bytes_mut()[..n].copy_from_slice(&bytes[..n]);
-        if a.flags & CSIGNAL != 0 || a.exit_signal > 64 || a.flags & (CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+        if a.exit_signal > 64 || a.set_tid != 0 || a.set_tid_size != 0 {
             return Err(Errno::EINVAL);
         }
-        // A thread never signals a parent when it ends.
-        if a.flags & CLONE_THREAD != 0 && a.exit_signal != 0 {
+        // clone3_args_valid: the CSIGNAL bits and CLONE_DETACHED mean
+        // nothing here; handlers cannot be both shared and cleared.
+        if a.flags & (CSIGNAL | CLONE_DETACHED | CLONE_INTO_CGROUP) != 0
+            || a.flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == CLONE_SIGHAND | CLONE_CLEAR_SIGHAND
+        {
             return Err(Errno::EINVAL);
         }
-        if (a.stack == 0) != (a.stack_size == 0) || a.set_tid != 0 || a.set_tid_size != 0 {
+        // Neither a thread nor a sibling (CLONE_PARENT) chooses the signal
+        // its parent gets when it ends.
+        if a.flags & (CLONE_THREAD | CLONE_PARENT) != 0 && a.exit_signal != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if (a.stack == 0) != (a.stack_size == 0) {
             return Err(Errno::EINVAL);
         }
         let req = CloneRequest {

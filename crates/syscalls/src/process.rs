@@ -17,7 +17,8 @@ syscall! { Implemented => fn getgid(task) -> SysResult { Ok(lock(&task.process.c
 syscall! { Implemented => fn getegid(task) -> SysResult { Ok(lock(&task.process.creds).egid.into()) } }
 syscall! { Implemented => fn getpgrp(task) -> SysResult { Ok(task.process.pgid() as u64) } }
 
-/// The process `pid` names for a caller: 0 is the caller itself.
+/// The process `pid` names for a caller: 0 is the caller itself; a
+/// thread's tid names its process; a zombie is still there until reaped.
 fn find_process(task: &Task, pid: i32) -> Result<std::sync::Arc<trapline_kernel::Process>, Errno> {
     if pid == 0 || pid == task.process.pid {
         return Ok(task.process.clone());
@@ -27,7 +28,7 @@ fn find_process(task: &Task, pid: i32) -> Result<std::sync::Arc<trapline_kernel:
     }
     task.kernel
         .process(pid)
-        .filter(|p| lock(&p.exit_status).is_none())
+        .or_else(|| trapline_kernel::thread::find_task(&task.kernel, pid).map(|(p, _)| p))
         .ok_or(Errno::ESRCH)
 }
 
@@ -402,11 +403,11 @@ syscall! {
                 if arg2 > 64 {
                     return Err(Errno::EINVAL);
                 }
-                p.pdeathsig = arg2 as i32;
+                task.thread.set_pdeathsig(arg2 as i32);
                 Ok(0)
             }
             PR_GET_PDEATHSIG => {
-                let v = p.pdeathsig;
+                let v = task.thread.pdeathsig();
                 write_obj(&task.mem(), arg2, &v).map(|_| 0)
             }
             PR_GET_DUMPABLE => Ok(p.dumpable as u64),

@@ -3,7 +3,8 @@
 
 use crate::prelude::*;
 
-/// The process a scheduling call names: 0 is the caller.
+/// The process a scheduling call names: 0 is the caller; a zombie is
+/// still there until reaped, as on Linux.
 fn target(task: &Task, pid: i32) -> Result<std::sync::Arc<trapline_kernel::Process>, Errno> {
     if pid < 0 {
         return Err(Errno::EINVAL);
@@ -11,10 +12,7 @@ fn target(task: &Task, pid: i32) -> Result<std::sync::Arc<trapline_kernel::Proce
     if pid == 0 || pid == task.process.pid || pid == task.tid {
         return Ok(task.process.clone());
     }
-    task.kernel
-        .process(pid)
-        .filter(|p| lock(&p.exit_status).is_none())
-        .ok_or(Errno::ESRCH)
+    task.kernel.process(pid).ok_or(Errno::ESRCH)
 }
 
 /// Size in bytes of Linux's cpumask for `ncpus` CPUs (whole longs).

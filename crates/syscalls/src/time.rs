@@ -23,6 +23,9 @@ enum Clock {
 /// pid is ever taken from the guest.
 fn guest_clock(task: &Task, clock: i32) -> Result<Clock, Errno> {
     let host = task.tracee.host_pid();
+    // A process clock names the host process (its thread group), which a
+    // thread other than the first is not.
+    let host_process = task.process.sig.host_tgid().unwrap_or(host);
     match clock {
         libc::CLOCK_REALTIME
         | libc::CLOCK_MONOTONIC
@@ -33,7 +36,7 @@ fn guest_clock(task: &Task, clock: i32) -> Result<Clock, Errno> {
         | libc::CLOCK_TAI => Ok(Clock::Host(clock)),
         // Linux's encoding of a per-process CPU clock: (~pid << 3) | type,
         // with 4 added for a per-thread clock; CPUCLOCK_SCHED is type 2.
-        libc::CLOCK_PROCESS_CPUTIME_ID => Ok(Clock::Host(((!host) << 3) | 2)),
+        libc::CLOCK_PROCESS_CPUTIME_ID => Ok(Clock::Host(((!host_process) << 3) | 2)),
         libc::CLOCK_THREAD_CPUTIME_ID => Ok(Clock::ThreadCpu(host)),
         c if c < 0 => {
             let (kind, per_thread, pid) = (c & 3, c & 4 != 0, !(c >> 3));
@@ -48,7 +51,7 @@ fn guest_clock(task: &Task, clock: i32) -> Result<Clock, Errno> {
             if per_thread {
                 Ok(Clock::ThreadCpu(host))
             } else {
-                Ok(Clock::Host(((!host) << 3) | kind))
+                Ok(Clock::Host(((!host_process) << 3) | kind))
             }
         }
         _ => Err(Errno::EINVAL),

@@ -1,5 +1,5 @@
-//! Timers that send signals: alarm, setitimer/getitimer (ITIMER_REAL) and
-//! POSIX timers. The kernel side is `trapline_kernel::signal::timer`.
+//! Timers that send signals: alarm, setitimer/getitimer (ITIMER_REAL,
+//! ITIMER_VIRTUAL, ITIMER_PROF) and POSIX timers. The kernel side is `trapline_kernel::signal::timer`.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use trapline_abi::signal::{
     ITimerSpec, ITimerVal, SigEvent, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID,
 };
 use trapline_abi::structs::{Timespec, Timeval};
-use trapline_kernel::signal::timer::{self, Notify, Setting};
+use trapline_kernel::signal::timer::{self, CpuKind, Itimer, Notify, Setting, TimerClock};
 use trapline_kernel::signal::NSIG;
 
 use crate::prelude::*;
@@ -58,19 +58,18 @@ fn itimerspec(s: Setting) -> ITimerSpec {
     }
 }
 
-/// The interval timers other than ITIMER_REAL count CPU time, which
-/// Trapline does not follow.
-fn check_which(which: i32) -> Result<(), Errno> {
+/// setitimer's `which`.
+fn itimer(which: i32) -> Result<Itimer, Errno> {
     match which {
-        ITIMER_REAL => Ok(()),
-        ITIMER_VIRTUAL | ITIMER_PROF => Err(Errno::EINVAL),
+        ITIMER_REAL => Ok(Itimer::Real),
+        ITIMER_VIRTUAL => Ok(Itimer::Virtual),
+        ITIMER_PROF => Ok(Itimer::Prof),
         _ => Err(Errno::EINVAL),
     }
 }
 
 syscall! {
-    Partial("ITIMER_REAL only; ITIMER_VIRTUAL and ITIMER_PROF give EINVAL")
-    => fn setitimer(task, which: i32, value: UserAddr, ovalue: UserAddr) -> SysResult {
+    Implemented => fn setitimer(task, which: i32, value: UserAddr, ovalue: UserAddr) -> SysResult {
         // A NULL new value disarms, as Linux still allows.
         let new = if value.is_null() {
             Setting::default()
@@ -81,8 +80,8 @@ syscall! {
                 interval: from_timeval(&v.it_interval)?,
             }
         };
-        check_which(which)?;
-        let old = timer::set_real(&task.kernel, &task.process, new);
+        let which = itimer(which)?;
+        let old = timer::set_itimer(&task.kernel, &task.process, which, new);
         if !ovalue.is_null() {
             write_obj(&task.mem(), ovalue.0, &itimerval(old))?;
         }
@@ -91,10 +90,9 @@ syscall! {
 }
 
 syscall! {
-    Partial("ITIMER_REAL only; ITIMER_VIRTUAL and ITIMER_PROF give EINVAL")
-    => fn getitimer(task, which: i32, value: UserAddr) -> SysResult {
-        check_which(which)?;
-        write_obj(&task.mem(), value.0, &itimerval(timer::get_real(&task.process)))?;
+    Implemented => fn getitimer(task, which: i32, value: UserAddr) -> SysResult {
+        let which = itimer(which)?;
+        write_obj(&task.mem(), value.0, &itimerval(timer::get_itimer(&task.process, which)))?;
         Ok(0)
     }
 }
@@ -102,7 +100,7 @@ syscall! {
 syscall! {
     Implemented => fn alarm(task, seconds: u32) -> SysResult {
         let new = Setting { value: Duration::from_secs(seconds.into()), interval: Duration::ZERO };
-        let old = timer::set_real(&task.kernel, &task.process, new).value;
+        let old = timer::set_itimer(&task.kernel, &task.process, Itimer::Real, new).value;
         // Rounded as Linux does: a fraction left counts as a second.
         let mut secs = old.as_secs();
         if (secs == 0 && !old.is_zero()) || old.subsec_micros() >= 500_000 {
@@ -112,22 +110,49 @@ syscall! {
     }
 }
 
-/// The clocks a POSIX timer may run on.
-fn timer_clock(clock: i32) -> Result<libc::clockid_t, Errno> {
+/// The clocks a POSIX timer may run on: the wall clocks, and the CPU-time
+/// clocks of the caller's process and of its threads (Linux's encoding of
+/// a dynamic CPU clock id: `(~pid << 3) | kind`, plus 4 for a thread).
+fn timer_clock(task: &Task, clock: i32) -> Result<TimerClock, Errno> {
     match clock {
         libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_TAI => {
-            Ok(clock)
+            Ok(TimerClock::Wall(clock))
         }
         // Waking the system needs CAP_WAKE_ALARM.
         libc::CLOCK_REALTIME_ALARM | libc::CLOCK_BOOTTIME_ALARM => Err(Errno::EPERM),
+        libc::CLOCK_PROCESS_CPUTIME_ID => Ok(TimerClock::Process(CpuKind::Sched)),
+        libc::CLOCK_THREAD_CPUTIME_ID => Ok(TimerClock::Thread(task.tid)),
+        c if c < 0 => {
+            let (kind, per_thread, pid) = (c & 3, c & 4 != 0, !(c >> 3));
+            let kind = match kind {
+                0 => CpuKind::Prof,
+                1 => CpuKind::Virt,
+                2 => CpuKind::Sched,
+                // A clock named by an fd (PTP and other dynamic clocks):
+                // they have no timers.
+                _ => return Err(Errno::EOPNOTSUPP),
+            };
+            if per_thread {
+                // A thread of the caller's process (0: the caller).
+                let tid = if pid == 0 { task.tid } else { pid };
+                if !task.process.threads.contains(tid) {
+                    return Err(Errno::EINVAL);
+                }
+                Ok(TimerClock::Thread(tid))
+            } else if pid == 0 || pid == task.process.pid {
+                Ok(TimerClock::Process(kind))
+            } else {
+                Err(Errno::EINVAL)
+            }
+        }
         _ => Err(Errno::EINVAL),
     }
 }
 
 syscall! {
-    Partial("REALTIME, MONOTONIC, BOOTTIME and TAI clocks; CPU-time clocks give EINVAL")
+    Partial("wall clocks, and the CPU-time clocks of the caller's process and threads (another process's CPU clock gives EINVAL)")
     => fn timer_create(task, clock: i32, sevp: UserAddr, timerid: UserAddr) -> SysResult {
-        let clock = timer_clock(clock)?;
+        let clock = timer_clock(task, clock)?;
         // No sigevent: SIGALRM to the process, with the timer's id as value.
         let (notify, id_as_value) = if sevp.is_null() {
             (Notify::Signal { signo: libc::SIGALRM, value: 0, tid: None }, true)

@@ -1,6 +1,5 @@
 //! Waiting for children: wait4 and waitid.
 
-use trapline_kernel::run::ExitStatus;
 use trapline_kernel::rusage::rusage_bytes;
 use trapline_kernel::wait::{wait_child, Reaped, WaitTarget};
 
@@ -16,7 +15,7 @@ const WALL: i32 = 0x4000_0000;
 const WCLONE: i32 = 0x8000_0000_u32 as i32;
 
 syscall! {
-    Partial("stopped and continued children are never reported (no job control yet); rusage has CPU times and maxrss only")
+    Partial("__WNOTHREAD is ignored; rusage has CPU times and maxrss only, and none of a stopped or continued child's own")
     => fn wait4(task, upid: i32, stat_addr: UserAddr, options: i32, ru: UserAddr) -> SysResult {
         if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0 {
             return Err(Errno::EINVAL);
@@ -28,7 +27,8 @@ syscall! {
             p if p < 0 => WaitTarget::Group(-p),
             p => WaitTarget::Pid(p),
         };
-        let Some(r) = wait_child(task, target, options)? else {
+        // WUNTRACED is waitid's WSTOPPED.
+        let Some(r) = wait_child(task, target, options | WEXITED)? else {
             return Ok(0);
         };
         if !stat_addr.is_null() {
@@ -45,9 +45,6 @@ const P_ALL: i32 = 0;
 const P_PID: i32 = 1;
 const P_PGID: i32 = 2;
 const P_PIDFD: i32 = 3;
-const CLD_EXITED: i32 = 1;
-const CLD_KILLED: i32 = 2;
-const CLD_DUMPED: i32 = 3;
 
 /// The fields of `siginfo_t` waitid stores, as Linux does: `si_signo`,
 /// `si_errno` and `si_code`, then `si_pid`, `si_uid` and `si_status`
@@ -56,10 +53,7 @@ fn write_child_siginfo(task: &Task, infop: UserAddr, r: Option<&Reaped>) -> Resu
     let (signo, code, pid, uid, status) = match r {
         None => (0, 0, 0, 0, 0),
         Some(r) => {
-            let (code, status) = match r.status {
-                ExitStatus::Code(c) => (CLD_EXITED, c),
-                ExitStatus::Signaled(s) => (if r.core { CLD_DUMPED } else { CLD_KILLED }, s),
-            };
+            let (code, status) = r.code_and_status();
             (libc::SIGCHLD, code, r.pid, r.uid as i32, status)
         }
     };
@@ -71,7 +65,7 @@ fn write_child_siginfo(task: &Task, infop: UserAddr, r: Option<&Reaped>) -> Resu
 }
 
 syscall! {
-    Partial("stopped and continued children are not supported; rusage has CPU times and maxrss only")
+    Partial("__WNOTHREAD is ignored; rusage as wait4's")
     => fn waitid(task, which: i32, upid: i32, infop: UserAddr, options: i32, ru: UserAddr) -> SysResult {
         if options & !(WNOHANG | WNOWAIT | WEXITED | libc::WSTOPPED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0
             || options & (WEXITED | libc::WSTOPPED | WCONTINUED) == 0
@@ -94,12 +88,7 @@ syscall! {
             _ => return Err(Errno::EINVAL),
         };
         let wait_options = if nonblock { options | WNOHANG } else { options };
-        let r = if options & WEXITED == 0 {
-            // Only stop/continue events asked for: there are none to report.
-            if wait_options & WNOHANG != 0 { None } else { return Err(Errno::ECHILD) }
-        } else {
-            wait_child(task, target, wait_options)?
-        };
+        let r = wait_child(task, target, wait_options)?;
         if let Some(r) = &r {
             if !ru.is_null() {
                 task.mem().write(ru.0, &rusage_bytes(&r.usage))?;

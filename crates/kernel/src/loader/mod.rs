@@ -239,6 +239,8 @@ impl Task {
     /// execve): the old host process is killed, close-on-exec fds closed,
     /// handled signals reset.
     pub fn commit_exec(&mut self, image: Image) {
+        // Read on the old host process while it lives.
+        let cpu_timers = crate::signal::timer::cpu_itimers_before_exec(&self.process);
         // The other threads end first; this one takes the leader's tid.
         crate::thread::de_thread(self);
         // A vfork parent waits for this moment.
@@ -250,6 +252,9 @@ impl Task {
             .exec_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.tracee = image.tracee;
+        crate::signal::deliver::thread(self).set_host(self.tracee.host_pid());
+        // POSIX timers go; CPU-time interval timers go on, on the new host.
+        crate::signal::timer::exec(&self.kernel, &self.process, &cpu_timers);
         self.regs = image.regs;
         *lock(&self.process.mm) = image.map;
         *lock(&self.process.exe) = image.exe;

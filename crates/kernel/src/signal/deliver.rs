@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use trapline_abi::signal::{SigInfo, SA_NODEFER, SA_RESETHAND, SA_RESTART, SI_USER, SS_AUTODISARM};
+use trapline_abi::signal::{
+    SigInfo, SA_NODEFER, SA_RESETHAND, SA_RESTART, SI_KERNEL, SI_USER, SS_AUTODISARM,
+};
 use trapline_abi::Errno;
 
 use super::state::{AltStack, ThreadSignals, DOORBELL, GROUP_EXIT, GROUP_STOP};
@@ -283,10 +285,27 @@ pub fn host_signal(task: &mut Task, thr: &ThreadSignals, sig: i32, stopped_at_it
         let uid = info.uid();
         info = SigInfo::from_process(sig, SI_USER, 0, uid);
     }
+    // What the terminal generates (Ctrl-C, Ctrl-\, Ctrl-Z, a resize)
+    // reaches every guest host process: it is for the terminal's
+    // foreground group only. In a group a guest shell put in the
+    // foreground, a stop is that shell's to see and continue.
+    let mut job_control = false;
+    if info.code == SI_KERNEL
+        && matches!(
+            sig,
+            libc::SIGINT | libc::SIGQUIT | libc::SIGTSTP | libc::SIGWINCH
+        )
+    {
+        let fg = task.kernel.terminal.foreground();
+        if !crate::pgrp::Terminal::controls(&task.process) || task.process.pgid() != fg {
+            return;
+        }
+        job_control = fg != 0;
+    }
     let action = lock(&task.process.signals)
         .get(sig as usize)
         .unwrap_or_default();
-    if external_stop_dropped(&action, sig) {
+    if !job_control && external_stop_dropped(&action, sig) {
         task.kernel.note(&format!(
             "trapline: {} from outside ignored: job control stops are not supported",
             super::name(sig)
@@ -403,6 +422,13 @@ pub fn before_resume(
         }
     }
     if !delivered {
+        // A host signal (Ctrl-C) that interrupted the call is still on its
+        // way: the host stops the thread with it before the guest runs an
+        // instruction, and the call's restart rule and the mask saved by
+        // rt_sigsuspend wait for it.
+        if interrupted.is_some() && host_pending(task.tracee.host_pid(), &process, thr.blocked()) {
+            return None;
+        }
         let saved = thr.inner().saved_mask.take();
         if let Some(m) = saved {
             set_blocked(task, thr, m);
@@ -449,8 +475,7 @@ fn group_stop(task: &mut Task, thr: &ThreadSignals, sig: i32) {
     send::notify_parent_stop(
         &task.kernel,
         &task.process,
-        trapline_abi::signal::CLD_STOPPED,
-        sig,
+        crate::wait::JobEvent::Stopped(sig),
     );
     park(task, thr);
 }

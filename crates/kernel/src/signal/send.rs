@@ -8,7 +8,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use trapline_abi::signal::{
-    SigInfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDSTOP, SA_NOCLDWAIT,
+    SigInfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP,
+    SA_NOCLDWAIT,
 };
 use trapline_abi::Errno;
 
@@ -18,6 +19,7 @@ use super::{bit, default_action, handler_ignores, DefaultAction, SIG_DFL, SIG_IG
 use crate::kernel::Kernel;
 use crate::process::{lock, Process};
 use crate::run::ExitStatus;
+use crate::wait::JobEvent;
 use crate::Task;
 
 /// Who sends a signal: for permission checks, `si_pid`/`si_uid`, and so
@@ -147,7 +149,7 @@ fn send(
             drop(g);
             drop(actions);
             if continued {
-                notify_parent_stop(kernel, target, CLD_CONTINUED, libc::SIGCONT);
+                notify_parent_stop(kernel, target, JobEvent::Continued);
             }
             return Ok(());
         }
@@ -170,7 +172,11 @@ fn send(
         // Who takes it: the addressed thread, or for the process the
         // sender itself if it is one of its threads, else the next thread
         // (round robin) that does not block it.
-        let wants = |t: &ThreadSignals| sig == libc::SIGKILL || t.blocked() & bit(sig) == 0;
+        // A stopped group takes nothing but SIGKILL until SIGCONT (Linux's
+        // wants_signal): the rest stays pending.
+        let stopped = g.stopped.is_some();
+        let wants =
+            |t: &ThreadSignals| sig == libc::SIGKILL || (!stopped && t.blocked() & bit(sig) == 0);
         let chosen = match thread {
             Some(t) => wants(t).then(|| t.clone()),
             None => {
@@ -219,7 +225,7 @@ fn send(
         }
     }
     if continued {
-        notify_parent_stop(kernel, target, CLD_CONTINUED, libc::SIGCONT);
+        notify_parent_stop(kernel, target, JobEvent::Continued);
     }
     Ok(())
 }
@@ -257,22 +263,31 @@ fn prepare_stop_continue(ps: &super::ProcessSignals, g: &mut Group, sig: i32) ->
     }
 }
 
-/// Tells `process`'s parent that it stopped or continued (SIGCHLD with
-/// `CLD_STOPPED`/`CLD_CONTINUED`, unless the parent set `SA_NOCLDSTOP`),
-/// and wakes the parent's waiters.
-pub(crate) fn notify_parent_stop(kernel: &Kernel, process: &Process, code: i32, status: i32) {
+/// Tells `process`'s parent that it stopped or continued: SIGCHLD with
+/// `CLD_STOPPED`/`CLD_CONTINUED` unless the parent set `SA_NOCLDSTOP`,
+/// and the event for its waits (`WUNTRACED`, `WCONTINUED`).
+pub(crate) fn notify_parent_stop(kernel: &Kernel, process: &Process, event: JobEvent) {
+    let (code, status) = match event {
+        JobEvent::Stopped(sig) => (CLD_STOPPED, sig),
+        JobEvent::Continued => (CLD_CONTINUED, libc::SIGCONT),
+    };
     let Some(parent) = kernel.process(process.ppid()) else {
+        *lock(&process.job_event) = Some(event);
         return;
     };
+    // Under the lock waiters check with, the event and the signal come
+    // together: a wait that reports the event returns with the signal
+    // pending, and one the signal interrupts finds the event.
+    let _kids = lock(&parent.children);
+    *lock(&process.job_event) = Some(event);
     let act = lock(&parent.signals)
         .get(libc::SIGCHLD as usize)
         .unwrap_or_default();
-    if act.flags & SA_NOCLDSTOP == 0 {
+    if act.flags & SA_NOCLDSTOP == 0 && act.handler != SIG_IGN {
         let uid = lock(&process.creds).uid;
         let info = SigInfo::child(libc::SIGCHLD, code, process.pid, uid, status);
         let _ = send_to_process(kernel, &parent, info, None);
     }
-    let _kids = lock(&parent.children);
     parent.child_changed.notify_all();
 }
 

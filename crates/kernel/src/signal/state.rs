@@ -129,6 +129,12 @@ impl ThreadSignals {
         lock(&self.inner)
     }
 
+    /// The host thread behind this guest thread, as `(tgid, tid)`.
+    pub fn host(&self) -> Option<(i32, i32)> {
+        let h = self.host.load(SeqCst);
+        (h != 0).then_some(((h >> 32) as i32, h as u32 as i32))
+    }
+
     /// Refreshes the pending mirror after a change of `inner.pending`.
     pub(crate) fn sync_pending(&self, inner: &ThreadInner) {
         self.pending.store(inner.pending.bits(), SeqCst);
@@ -281,6 +287,11 @@ impl ProcessSignals {
         self.shared.load(SeqCst)
     }
 
+    /// Whether the group is stopped (a stop signal, until SIGCONT).
+    pub fn is_stopped(&self) -> bool {
+        self.state() & GROUP_STOP != 0
+    }
+
     pub(crate) fn state(&self) -> u32 {
         self.state.load(SeqCst)
     }
@@ -334,6 +345,15 @@ impl ProcessSignals {
             inner.pending.flush(mask);
             t.sync_pending(&inner);
         }
+    }
+
+    /// The host process behind the guest process now (any running
+    /// thread's host thread group).
+    pub fn host_tgid(&self) -> Option<i32> {
+        self.group()
+            .threads
+            .iter()
+            .find_map(|t| t.host().map(|(tgid, _)| tgid))
     }
 
     /// The tids of the live threads.

@@ -1,13 +1,22 @@
 //! Timers that send signals: `alarm`/`setitimer(ITIMER_REAL)` (SIGALRM to
-//! the process) and POSIX timers (`timer_create`: a signal to the process
-//! or to one thread, or none).
+//! the process), the CPU-time interval timers `ITIMER_VIRTUAL` (SIGVTALRM)
+//! and `ITIMER_PROF` (SIGPROF), and POSIX timers (`timer_create`: a signal
+//! to the process or to one thread, or none) on a wall clock or a CPU-time
+//! clock.
 //!
 //! One kernel thread serves every timer of every guest: a heap of
 //! deadlines. Each arming of a timer gets a new generation number; a
 //! heap entry whose generation is no longer the timer's (re-armed,
-//! disarmed, deleted) is dropped when it comes up. Times are kept on the
-//! monotonic clock; an absolute `CLOCK_REALTIME` time is turned into a
+//! disarmed, deleted) is dropped when it comes up. Wall times are kept on
+//! the monotonic clock; an absolute `CLOCK_REALTIME` time is turned into a
 //! delay when the timer is armed.
+//!
+//! The guest's CPU time is its host threads' CPU time (the host is the
+//! guest's CPU). A CPU-time timer expires at a CPU time; its heap entry is
+//! only the next time to look: CPU time cannot run faster than wall time
+//! times the number of threads, so the thread looks again when the timer
+//! could first have expired, reads the host clock, and fires it or looks
+//! again later.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -20,12 +29,37 @@ use trapline_abi::Errno;
 use crate::kernel::Kernel;
 use crate::process::{lock, Process};
 
-/// An armed timer: when it fires next, and its period (zero: once).
+/// An armed timer: when it fires next (or, for a CPU-time timer, when to
+/// look next), and its period (zero: once).
 #[derive(Debug, Clone, Copy)]
 struct Armed {
     deadline: Instant,
+    /// A CPU-time timer's expiry, on its clock.
+    expiry: Option<Duration>,
     interval: Duration,
     generation: u64,
+}
+
+/// The kinds of a process's CPU clock, numbered as in Linux's clock ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CpuKind {
+    /// User and system time (`CPUCLOCK_PROF`, ITIMER_PROF).
+    Prof = 0,
+    /// User time (`CPUCLOCK_VIRT`, ITIMER_VIRTUAL).
+    Virt = 1,
+    /// Time on a CPU (`CPUCLOCK_SCHED`, CLOCK_PROCESS_CPUTIME_ID).
+    Sched = 2,
+}
+
+/// What a timer counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerClock {
+    /// Wall time on a host clock (REALTIME, MONOTONIC, BOOTTIME, TAI).
+    Wall(libc::clockid_t),
+    /// The process's CPU time.
+    Process(CpuKind),
+    /// One thread's CPU time (its guest tid).
+    Thread(i32),
 }
 
 /// Where a POSIX timer's expiry goes.
@@ -43,7 +77,7 @@ pub enum Notify {
 
 #[derive(Debug)]
 struct PosixTimer {
-    clock: libc::clockid_t,
+    clock: TimerClock,
     notify: Notify,
     armed: Option<Armed>,
     overrun: i32,
@@ -53,6 +87,8 @@ struct PosixTimer {
 #[derive(Debug, Default)]
 pub struct ProcessTimers {
     real: Option<Armed>,
+    virt: Option<Armed>,
+    prof: Option<Armed>,
     posix: BTreeMap<i32, PosixTimer>,
     next_id: i32,
     generation: u64,
@@ -62,7 +98,43 @@ pub struct ProcessTimers {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
     Real,
+    Virtual,
+    Prof,
     Posix(i32),
+}
+
+/// The interval timers of setitimer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Itimer {
+    Real,
+    Virtual,
+    Prof,
+}
+
+impl Itimer {
+    fn key(self) -> Key {
+        match self {
+            Itimer::Real => Key::Real,
+            Itimer::Virtual => Key::Virtual,
+            Itimer::Prof => Key::Prof,
+        }
+    }
+
+    fn clock(self) -> TimerClock {
+        match self {
+            Itimer::Real => TimerClock::Wall(libc::CLOCK_MONOTONIC),
+            Itimer::Virtual => TimerClock::Process(CpuKind::Virt),
+            Itimer::Prof => TimerClock::Process(CpuKind::Prof),
+        }
+    }
+
+    fn signal(self) -> i32 {
+        match self {
+            Itimer::Real => libc::SIGALRM,
+            Itimer::Virtual => libc::SIGVTALRM,
+            Itimer::Prof => libc::SIGPROF,
+        }
+    }
 }
 
 /// The current setting of a timer: time left (zero: disarmed) and period.
@@ -75,49 +147,175 @@ pub struct Setting {
 /// How many POSIX timers a process may have.
 const MAX_TIMERS: usize = 4096;
 
-fn setting(a: Option<Armed>) -> Setting {
-    match a {
-        None => Setting::default(),
-        Some(a) => Setting {
-            // A timer that is due reads as just about to fire.
-            value: a
-                .deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_nanos(1)),
-            interval: a.interval,
-        },
+/// The time left and the period of a timer on `clock`, as
+/// getitimer/timer_gettime report it.
+fn setting(process: &Process, clock: TimerClock, a: Option<Armed>) -> Setting {
+    let Some(a) = a else {
+        return Setting::default();
+    };
+    let left = match a.expiry {
+        None => a.deadline.saturating_duration_since(Instant::now()),
+        Some(expiry) => expiry.saturating_sub(cpu_now(process, clock).unwrap_or(expiry)),
+    };
+    Setting {
+        // A timer that is due reads as just about to fire.
+        value: left.max(Duration::from_nanos(1)),
+        interval: a.interval,
     }
 }
 
 impl ProcessTimers {
-    fn arm(&mut self, new: Setting) -> Option<Armed> {
-        if new.value.is_zero() {
-            return None;
-        }
+    fn next_generation(&mut self) -> u64 {
         self.generation += 1;
-        Some(Armed {
-            deadline: Instant::now().checked_add(new.value)?,
-            interval: new.interval,
-            generation: self.generation,
-        })
+        self.generation
+    }
+
+    fn slot(&mut self, key: Key) -> Option<&mut Option<Armed>> {
+        match key {
+            Key::Real => Some(&mut self.real),
+            Key::Virtual => Some(&mut self.virt),
+            Key::Prof => Some(&mut self.prof),
+            Key::Posix(id) => self.posix.get_mut(&id).map(|p| &mut p.armed),
+        }
     }
 }
 
-/// `setitimer(ITIMER_REAL)` / `alarm`: arms (or with a zero value disarms)
-/// the process's real-time timer; returns the old setting.
-pub fn set_real(kernel: &Arc<Kernel>, process: &Arc<Process>, new: Setting) -> Setting {
+/// Arms a timer on `clock` for `new` (`absolute`: `new.value` is a time on
+/// the clock), or with a zero value leaves it disarmed (`None`).
+fn arm(
+    process: &Process,
+    clock: TimerClock,
+    new: Setting,
+    absolute: bool,
+    generation: u64,
+) -> Option<Armed> {
+    if new.value.is_zero() {
+        return None;
+    }
+    let now = Instant::now();
+    match clock {
+        TimerClock::Wall(c) => {
+            let delay = if absolute {
+                // One already past fires at once.
+                new.value
+                    .saturating_sub(clock_now(c))
+                    .max(Duration::from_nanos(1))
+            } else {
+                new.value
+            };
+            Some(Armed {
+                deadline: now.checked_add(delay)?,
+                expiry: None,
+                interval: new.interval,
+                generation,
+            })
+        }
+        _ => {
+            let cpu = cpu_now(process, clock).unwrap_or_default();
+            let expiry = if absolute {
+                new.value
+            } else {
+                cpu.checked_add(new.value)?
+            };
+            Some(Armed {
+                deadline: next_look(process, expiry.saturating_sub(cpu)),
+                expiry: Some(expiry),
+                interval: new.interval,
+                generation,
+            })
+        }
+    }
+}
+
+/// When to look again at a CPU-time timer with `left` to go: the earliest
+/// its process's threads could have used that much, at least 1 ms away.
+fn next_look(process: &Process, left: Duration) -> Instant {
+    let threads = u32::try_from(process.threads.count().max(1)).unwrap_or(u32::MAX);
+    Instant::now() + (left / threads).max(Duration::from_millis(1))
+}
+
+/// The CPU time of `process` (or one of its threads) on `clock`, from its
+/// host threads; `None` for a wall clock or a thread that is gone.
+fn cpu_now(process: &Process, clock: TimerClock) -> Option<Duration> {
+    match clock {
+        TimerClock::Wall(_) => None,
+        TimerClock::Process(kind) => {
+            let tgid = process.sig.host_tgid()?;
+            // Linux's clock id of a process's CPU clock: (~pid << 3) | kind.
+            Some(clock_now(((!tgid) << 3) | kind as i32))
+        }
+        TimerClock::Thread(tid) => {
+            let (tgid, host) = process.sig.thread(tid)?.host()?;
+            let stat =
+                std::fs::read_to_string(format!("/proc/{tgid}/task/{host}/schedstat")).ok()?;
+            let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
+            Some(Duration::from_nanos(ns))
+        }
+    }
+}
+
+/// `setitimer` / `alarm`: arms (or with a zero value disarms) one of the
+/// process's interval timers; returns the old setting. As Linux, a CPU
+/// timer's first expiry is a tick later than asked, so that it never
+/// fires early.
+pub fn set_itimer(
+    kernel: &Arc<Kernel>,
+    process: &Arc<Process>,
+    which: Itimer,
+    mut new: Setting,
+) -> Setting {
+    if which != Itimer::Real && !new.value.is_zero() {
+        new.value += tick();
+    }
+    set_itimer_exactly(kernel, process, which, new)
+}
+
+/// The host kernel's tick (`TICK_NSEC`): the resolution of its coarse
+/// clocks.
+fn tick() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid out-pointer.
+    unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
+}
+
+fn set_itimer_exactly(
+    kernel: &Arc<Kernel>,
+    process: &Arc<Process>,
+    which: Itimer,
+    new: Setting,
+) -> Setting {
     let mut t = lock(&process.sig.timers);
-    let old = setting(t.real);
-    t.real = t.arm(new);
-    if let Some(a) = t.real {
-        service().schedule(a, kernel, process, Key::Real);
+    let generation = t.next_generation();
+    let armed = arm(process, which.clock(), new, false, generation);
+    let slot = match which {
+        Itimer::Real => &mut t.real,
+        Itimer::Virtual => &mut t.virt,
+        Itimer::Prof => &mut t.prof,
+    };
+    let old = setting(process, which.clock(), *slot);
+    *slot = armed;
+    if let Some(a) = armed {
+        service().schedule(a, kernel, process, which.key());
     }
     old
 }
 
-/// `getitimer(ITIMER_REAL)`.
-pub fn get_real(process: &Process) -> Setting {
-    setting(lock(&process.sig.timers).real)
+/// `getitimer`.
+pub fn get_itimer(process: &Process, which: Itimer) -> Setting {
+    let t = lock(&process.sig.timers);
+    let armed = match which {
+        Itimer::Real => t.real,
+        Itimer::Virtual => t.virt,
+        Itimer::Prof => t.prof,
+    };
+    setting(process, which.clock(), armed)
 }
 
 /// `timer_create`: a new disarmed timer on `clock`; returns its id. With
@@ -125,7 +323,7 @@ pub fn get_real(process: &Process) -> Setting {
 /// default when there is no `sigevent`).
 pub fn create(
     process: &Process,
-    clock: libc::clockid_t,
+    clock: TimerClock,
     mut notify: Notify,
     id_as_value: bool,
 ) -> Result<i32, Errno> {
@@ -171,20 +369,15 @@ pub fn settime(
     kernel: &Arc<Kernel>,
     process: &Arc<Process>,
     id: i32,
-    mut new: Setting,
+    new: Setting,
     absolute: bool,
 ) -> Result<Setting, Errno> {
     let mut t = lock(&process.sig.timers);
     let clock = t.posix.get(&id).ok_or(Errno::EINVAL)?.clock;
-    if absolute && !new.value.is_zero() {
-        new.value = new
-            .value
-            .saturating_sub(clock_now(clock))
-            .max(Duration::from_nanos(1));
-    }
-    let armed = t.arm(new);
+    let generation = t.next_generation();
+    let armed = arm(process, clock, new, absolute, generation);
     let timer = t.posix.get_mut(&id).ok_or(Errno::EINVAL)?;
-    let old = setting(timer.armed);
+    let old = setting(process, clock, timer.armed);
     timer.armed = armed;
     timer.overrun = 0;
     if let Some(a) = armed {
@@ -198,7 +391,7 @@ pub fn gettime(process: &Process, id: i32) -> Result<Setting, Errno> {
     let t = lock(&process.sig.timers);
     t.posix
         .get(&id)
-        .map(|p| setting(p.armed))
+        .map(|p| setting(process, p.clock, p.armed))
         .ok_or(Errno::EINVAL)
 }
 
@@ -215,9 +408,24 @@ pub fn delete(process: &Process, id: i32) -> Result<(), Errno> {
     t.posix.remove(&id).map(|_| ()).ok_or(Errno::EINVAL)
 }
 
-/// exec deletes the POSIX timers (the real-time timer stays).
-pub fn exec(process: &Process) {
+/// exec deletes the POSIX timers. The interval timers stay; the CPU-time
+/// ones start over with the time they had left, on the new host process
+/// (whose CPU clock starts at zero).
+pub fn exec(kernel: &Arc<Kernel>, process: &Arc<Process>, left: &[(Itimer, Setting)]) {
     lock(&process.sig.timers).posix.clear();
+    for &(which, s) in left {
+        set_itimer_exactly(kernel, process, which, s);
+    }
+}
+
+/// The CPU-time interval timers' settings, taken before an exec replaces
+/// the host process (for [`exec`]).
+pub fn cpu_itimers_before_exec(process: &Process) -> Vec<(Itimer, Setting)> {
+    [Itimer::Virtual, Itimer::Prof]
+        .into_iter()
+        .map(|w| (w, get_itimer(process, w)))
+        .filter(|(_, s)| !s.value.is_zero())
+        .collect()
 }
 
 /// One timer expiry in the service's heap.
@@ -334,35 +542,74 @@ impl Service {
         let now = Instant::now();
         let (info, tid, rearm) = {
             let mut t = lock(&process.sig.timers);
-            let (armed, notify, overrun) = match due.key {
-                Key::Real => (&mut t.real, Notify::None, None),
-                Key::Posix(id) => match t.posix.get_mut(&id) {
-                    Some(p) => (&mut p.armed, p.notify, Some(&mut p.overrun)),
+            let (clock, notify) = match due.key {
+                Key::Real => (Itimer::Real.clock(), Notify::None),
+                Key::Virtual => (Itimer::Virtual.clock(), Notify::None),
+                Key::Prof => (Itimer::Prof.clock(), Notify::None),
+                Key::Posix(id) => match t.posix.get(&id) {
+                    Some(p) => (p.clock, p.notify),
                     None => return,
                 },
+            };
+            let Some(armed) = t.slot(due.key) else {
+                return;
             };
             let Some(a) = armed.as_mut().filter(|a| a.generation == due.generation) else {
                 return;
             };
             // Periods that passed while nothing ran count as overruns.
             let mut missed = 0i32;
-            let rearm = if a.interval.is_zero() {
-                *armed = None;
-                None
-            } else {
-                let mut next = a.deadline + a.interval;
-                while next <= now {
-                    next += a.interval;
-                    missed = missed.saturating_add(1);
+            let rearm = match a.expiry {
+                None => {
+                    if a.interval.is_zero() {
+                        *armed = None;
+                        None
+                    } else {
+                        let mut next = a.deadline + a.interval;
+                        while next <= now {
+                            next += a.interval;
+                            missed = missed.saturating_add(1);
+                        }
+                        a.deadline = next;
+                        Some(*a)
+                    }
                 }
-                a.deadline = next;
-                Some(*a)
+                Some(expiry) => {
+                    let Some(cpu) = cpu_now(&process, clock) else {
+                        return;
+                    };
+                    if cpu < expiry {
+                        // Not yet: look again when it could have expired.
+                        a.deadline = next_look(&process, expiry - cpu);
+                        let again = *a;
+                        drop(t);
+                        self.schedule(again, &kernel, &process, due.key);
+                        return;
+                    }
+                    if a.interval.is_zero() {
+                        *armed = None;
+                        None
+                    } else {
+                        let mut next = expiry + a.interval;
+                        while next <= cpu {
+                            next += a.interval;
+                            missed = missed.saturating_add(1);
+                        }
+                        a.expiry = Some(next);
+                        a.deadline = next_look(&process, next - cpu);
+                        Some(*a)
+                    }
+                }
             };
-            if let Some(o) = overrun {
-                *o = missed;
+            if let Key::Posix(id) = due.key {
+                if let Some(p) = t.posix.get_mut(&id) {
+                    p.overrun = missed;
+                }
             }
             match (due.key, notify) {
-                (Key::Real, _) => (Some(SigInfo::kernel(libc::SIGALRM)), None, rearm),
+                (Key::Real, _) => (Some(SigInfo::kernel(Itimer::Real.signal())), None, rearm),
+                (Key::Virtual, _) => (Some(SigInfo::kernel(Itimer::Virtual.signal())), None, rearm),
+                (Key::Prof, _) => (Some(SigInfo::kernel(Itimer::Prof.signal())), None, rearm),
                 (Key::Posix(id), Notify::Signal { signo, value, tid }) => {
                     (Some(SigInfo::timer(signo, id, missed, value)), tid, rearm)
                 }

@@ -111,7 +111,7 @@ syscall! {
 }
 
 syscall! {
-    Partial("TCGETS, TIOCGWINSZ, FIONBIO, FIOCLEX, FIONCLEX, FIONREAD on pipes and regular files; on host terminals also TCSETS*, TIOCSWINSZ, TCFLSH, TCXONC, TCSBRK*, TIOCOUTQ, TIOCEXCL/NXCL and the pty requests TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK; job control (TIOCSPGRP, TIOCSCTTY...) and other requests give ENOTTY")
+    Partial("TCGETS, TIOCGWINSZ, TIOCGPGRP, TIOCSPGRP, TIOCGSID, FIONBIO, FIOCLEX, FIONCLEX, FIONREAD on pipes, regular files and inotify; on host terminals also TCSETS*, TIOCSWINSZ, TCFLSH, TCXONC, TCSBRK*, TIOCOUTQ, TIOCEXCL/NXCL and the pty requests TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK; TIOCSCTTY and other requests give ENOTTY")
     => fn ioctl(task, fd: Fd, cmd: u32, arg: UserAddr) -> SysResult {
         let file = lock(&task.process.fds).get(fd.0)?;
         if file.status_flags() & libc::O_PATH != 0 {
@@ -150,9 +150,49 @@ syscall! {
                 write_obj(&task.mem(), arg.0, &n)?;
                 Ok(0)
             }
+            libc::TIOCGPGRP | libc::TIOCSPGRP | libc::TIOCGSID => job_control_ioctl(task, &file, cmd, arg),
             libc::FIOCLEX => lock(&task.process.fds).set_cloexec(fd.0, true).map(|_| 0),
             libc::FIONCLEX => lock(&task.process.fds).set_cloexec(fd.0, false).map(|_| 0),
             req => terminal_ioctl(task, &file, req, arg),
+        }
+    }
+}
+
+/// The job-control requests on the controlling terminal (see
+/// `trapline_kernel::pgrp`): its foreground group (`TIOCGPGRP`,
+/// `TIOCSPGRP`, with Linux's background check) and session (`TIOCGSID`:
+/// the session outside, 0). A terminal that is not the caller's
+/// controlling terminal, and any other file, is `ENOTTY`.
+fn job_control_ioctl(task: &mut Task, file: &OpenFile, cmd: u32, arg: UserAddr) -> SysResult {
+    use trapline_kernel::pgrp::{check_terminal_access, Terminal};
+    if !file.is_terminal() {
+        return Err(Errno::ENOTTY);
+    }
+    let controlling = Terminal::controls(&task.process);
+    match u64::from(cmd) {
+        libc::TIOCSPGRP => {
+            match check_terminal_access(task, libc::SIGTTOU) {
+                Err(Errno::EIO) => return Err(Errno::ENOTTY),
+                r => r?,
+            }
+            let pgid: i32 = read_obj(&task.mem(), arg.0)?;
+            if pgid < 0 {
+                return Err(Errno::EINVAL);
+            }
+            if !controlling {
+                return Err(Errno::ENOTTY);
+            }
+            task.kernel.terminal.set_foreground(&task.kernel, pgid)?;
+            Ok(0)
+        }
+        _ if !controlling => Err(Errno::ENOTTY),
+        libc::TIOCGPGRP => {
+            write_obj(&task.mem(), arg.0, &task.kernel.terminal.foreground())?;
+            Ok(0)
+        }
+        _ => {
+            write_obj(&task.mem(), arg.0, &0i32)?;
+            Ok(0)
         }
     }
 }

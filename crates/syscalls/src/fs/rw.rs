@@ -1,6 +1,7 @@
 //! read, write, their vectored and positioned forms, and lseek.
 
 use trapline_abi::structs::Iovec;
+use trapline_vfs::OpenFile;
 
 use crate::prelude::*;
 
@@ -69,8 +70,19 @@ fn write_from_guest(
 syscall! {
     Implemented => fn read(task, fd: Fd, buf: UserAddr, count: u64) -> SysResult {
         let f = file(task, fd)?;
+        terminal_read_check(task, &f)?;
         read_to_guest(task, buf, count, |b| f.read(b))
     }
+}
+
+/// A read of the controlling terminal from a background process group
+/// stops the group with SIGTTIN (or fails with EIO), as Linux's
+/// `job_control`.
+fn terminal_read_check(task: &Task, f: &OpenFile) -> Result<(), Errno> {
+    if f.is_terminal() && f.status_flags() & libc::O_ACCMODE != libc::O_WRONLY {
+        trapline_kernel::pgrp::check_terminal_access(task, libc::SIGTTIN)?;
+    }
+    Ok(())
 }
 
 /// A write to a pipe or socket with no reader fails with EPIPE and, as on
@@ -168,6 +180,7 @@ fn iov_total(iovs: &[Iovec]) -> usize {
 syscall! {
     Implemented => fn readv(task, fd: Fd, iov: UserAddr, iovcnt: i32) -> SysResult {
         let f = file(task, fd)?;
+        terminal_read_check(task, &f)?;
         let iovs = read_iovecs(task, iov, iovcnt)?;
         let mut data = vec![0u8; iov_total(&iovs)];
         let n = f.read(&mut data)?;
