@@ -23,21 +23,21 @@ impl TraceObserver {
 
 impl SyscallObserver for TraceObserver {
     fn enter(&mut self, task: &Task, call: &SyscallArgs) {
-        self.tracer.enter(&task.mem(), call);
+        self.tracer.enter(task.tid, &task.mem(), call);
     }
 
     fn exit(&mut self, task: &Task, call: &SyscallArgs, result: Option<i64>) {
-        self.tracer.exit(&task.mem(), call, result);
+        self.tracer.exit(task.tid, &task.mem(), call, result);
     }
 
-    fn signal(&mut self, _task: &Task, info: &trapline_kernel::signal::SigInfo) {
-        self.tracer.signal(info);
+    fn signal(&mut self, task: &Task, info: &trapline_kernel::signal::SigInfo) {
+        self.tracer.signal(task.tid, info);
     }
 
-    fn ended(&mut self, _task: &Task, status: ExitStatus) {
+    fn ended(&mut self, task: &Task, status: ExitStatus) {
         match status {
-            ExitStatus::Code(c) => self.tracer.exited(c),
-            ExitStatus::Signaled(s) => self.tracer.killed(s),
+            ExitStatus::Code(c) => self.tracer.exited(task.tid, c),
+            ExitStatus::Signaled(s) => self.tracer.killed(task.tid, s),
         }
     }
 }

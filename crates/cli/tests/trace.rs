@@ -45,14 +45,31 @@ fn normalize(line: &str) -> String {
             out.replace_range(start..end, "stx_mask=MASK");
         }
     }
+    // The pid a SIGCHLD names.
+    if let Some((head, tail)) = out.split_once("si_pid=") {
+        let tail = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+        out = format!("{head}si_pid=PID{tail}");
+    }
     let (call, result) = match out.rsplit_once(" = ") {
         Some((c, r)) => (c.trim_end().to_string(), r.to_string()),
         None => return out,
     };
     let result = match name {
         "set_tid_address" | "getpid" | "gettid" | "getppid" => "PID".to_string(),
+        "clone" | "clone3" | "fork" | "vfork" | "wait4" if !result.starts_with('-') => {
+            "PID".to_string()
+        }
         _ => result,
     };
+    // The pid a wait4 names.
+    let call = match call.strip_prefix("wait4(") {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => {
+            let args = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("wait4(PID{args}")
+        }
+        _ => call,
+    };
+
     let call = if name == "getrandom" {
         "getrandom(BYTES)".to_string()
     } else {
@@ -151,4 +168,92 @@ fn static_program_trace_matches_strace() {
 #[test]
 fn ls_trace_matches_strace() {
     assert_same_trace("/bin/ls", &["/usr/include/linux"]);
+}
+
+/// The lines of a `strace -f` style trace, per task: `[pid N] ` tells the
+/// task (no prefix, or a task no clone made: the first task), a call
+/// split into `<unfinished ...>` and `<... name resumed>` is joined, and
+/// children are named by the order of the clones that made them.
+fn per_task(trace: &str) -> Vec<(String, Vec<String>)> {
+    let lines: Vec<(Option<&str>, &str)> = trace
+        .lines()
+        .filter(|l| !l.starts_with("trapline: "))
+        .map(|l| match l.strip_prefix("[pid ") {
+            Some(rest) => {
+                let (id, body) = rest.split_once("] ").unwrap_or((rest, ""));
+                (Some(id.trim()), body)
+            }
+            None => (None, l),
+        })
+        .collect();
+    let children: Vec<&str> = lines
+        .iter()
+        .filter(|(_, b)| b.starts_with("clone(") || b.starts_with("<... clone resumed>"))
+        .filter_map(|(_, b)| b.rsplit_once(" = ").map(|(_, r)| r.trim()))
+        .collect();
+    let mut tasks: Vec<(String, Vec<String>)> = Vec::new();
+    for (id, body) in lines {
+        let key = match id.and_then(|id| children.iter().position(|c| *c == id)) {
+            Some(i) => format!("child {}", i + 1),
+            None => "first".to_string(),
+        };
+        if !tasks.iter().any(|(k, _)| *k == key) {
+            tasks.push((key.clone(), Vec::new()));
+        }
+        let task = &mut tasks.iter_mut().find(|(k, _)| *k == key).unwrap().1;
+        match body.strip_prefix("<... ") {
+            Some(rest) => {
+                let rest = rest.split_once(" resumed>").map_or(rest, |(_, r)| r);
+                if let Some(last) = task.last_mut() {
+                    *last = last.trim_end_matches(" <unfinished ...>").to_string() + rest;
+                }
+            }
+            None => task.push(body.to_string()),
+        }
+    }
+    for (_, task) in &mut tasks {
+        for line in task.iter_mut() {
+            *line = normalize(line);
+        }
+    }
+    tasks
+}
+
+/// A parent and a child: the trace says which task each line is from
+/// (`[pid N] ` while both are traced, with virtual pids), splits the
+/// parent's wait4 around the child's calls, and each task's calls match
+/// `strace -f`'s, whatever the interleaving.
+#[test]
+fn fork_trace_matches_strace_f() {
+    let dir = Scratch::new("trace-fork");
+    let exe = compile(&dir.0, "forkwait", Link::Static);
+    let native = Command::new("strace")
+        .args(["-f", "-q"])
+        .arg(&exe)
+        .stdout(Stdio::null())
+        .output()
+        .expect("strace (apt-get install strace)");
+    let native = String::from_utf8_lossy(&native.stderr).into_owned();
+    let guest = Command::new(trapline_bin())
+        .args(["run", "--trace", "--"])
+        .arg(&exe)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let guest = String::from_utf8_lossy(&guest.stderr).into_owned();
+    assert!(guest.contains("[pid     1] wait4(2, "), "{guest}");
+    assert!(
+        guest.contains("<... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) "),
+        "{guest}"
+    );
+    assert!(
+        guest.contains("[pid     2] +++ exited with 3 +++"),
+        "{guest}"
+    );
+    assert!(
+        guest.lines().last() == Some("+++ exited with 3 +++"),
+        "{guest}"
+    );
+    let (n, g) = (per_task(&native), per_task(&guest));
+    assert_eq!(n, g, "strace:\n{native}\ntrapline:\n{guest}");
 }

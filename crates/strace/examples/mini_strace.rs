@@ -57,12 +57,12 @@ fn main() {
             }
             if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
                 if let Some(call) = current.take() {
-                    tracer.exit(&mem, &call, None);
+                    tracer.exit(pid, &mem, &call, None);
                 }
                 if libc::WIFEXITED(status) {
-                    tracer.exited(libc::WEXITSTATUS(status));
+                    tracer.exited(pid, libc::WEXITSTATUS(status));
                 } else {
-                    tracer.killed(libc::WTERMSIG(status));
+                    tracer.killed(pid, libc::WTERMSIG(status));
                 }
                 break;
             }
@@ -85,13 +85,13 @@ fn main() {
                     // Like strace, start with the program's own execve.
                     seen_execve |= call.nr == libc::SYS_execve as u64;
                     if seen_execve {
-                        tracer.enter(&mem, &call);
+                        tracer.enter(pid, &mem, &call);
                     }
                     current = Some(call);
                 }
                 Some(call) => {
                     if seen_execve {
-                        tracer.exit(&mem, &call, Some(regs.rax as i64));
+                        tracer.exit(pid, &mem, &call, Some(regs.rax as i64));
                     }
                 }
             }

@@ -700,7 +700,7 @@ pub static FS_MAGICS: Table = &[
     (0x1937_0911, "MQUEUE_MAGIC"),
     (0x5049_5045, "PIPEFS_MAGIC"),
     (0x534f_434b, "SOCKFS_MAGIC"),
-    (0x0909_4141, "ANON_INODE_FS_MAGIC"),
+    (0x0904_1934, "ANON_INODE_FS_MAGIC"),
     (0x2fc1_2fc1, "ZFS_SUPER_MAGIC"),
 ];
 

@@ -747,24 +747,24 @@ fn tracer_reads_inputs_at_entry_and_outputs_at_exit() {
     argv.extend_from_slice(&0u64.to_ne_bytes());
     let argv = m.map(0x2000, &argv);
     let c = call(59, &[path, argv, 0]);
-    t.enter(&m, &c);
+    t.enter(1, &m, &c);
     // execve replaced the address space.
     m.regions.borrow_mut().clear();
-    t.exit(&m, &c, Some(0));
+    t.exit(1, &m, &c, Some(0));
 
     let buf = m.map(0x3000, b"\0\0\0\0");
     let r = call(0, &[3, buf, 10]);
-    t.enter(&m, &r);
+    t.enter(1, &m, &r);
     m.map(0x3000, b"data");
-    t.exit(&m, &r, Some(4));
+    t.exit(1, &m, &r, Some(4));
 
     let e = call(231, &[3]);
-    t.enter(&m, &e);
-    t.exit(&m, &e, None);
+    t.enter(1, &m, &e);
+    t.exit(1, &m, &e, None);
     // A call that never returned.
-    t.enter(&m, &call(0, &[0, 0x4000, 10]));
-    t.exited(3);
-    t.killed(11);
+    t.enter(1, &m, &call(0, &[0, 0x4000, 10]));
+    t.exited(1, 3);
+    t.killed(1, 11);
     let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
     assert_eq!(
         text,
@@ -885,4 +885,35 @@ fn siginfo_as_strace_prints_it() {
     );
     segv.fields[0] = 0x1000;
     assert!(super::siginfo(&segv).ends_with("si_addr=0x1000}"));
+}
+
+#[test]
+fn several_tasks_get_pid_prefixes_and_split_lines() {
+    let out = Shared::default();
+    let mut t = Tracer::new(Box::new(out.clone()));
+    let m = FakeMem::new();
+    let clone = call(56, &[0x1200011, 0, 0, 0, 0]);
+    t.enter(1, &m, &clone);
+    t.exit(1, &m, &clone, Some(2));
+    // The parent waits; the child's line interrupts it.
+    let wait = call(61, &[2, 0, 0, 0]);
+    t.enter(1, &m, &wait);
+    let w = call(1, &[1, m.map(0x1000, b"hi"), 2]);
+    t.enter(2, &m, &w);
+    t.exit(2, &m, &w, Some(2));
+    t.exited(2, 3);
+    t.exit(1, &m, &wait, Some(2));
+    t.exited(1, 0);
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            "[pid     1] wait4(2,  <unfinished ...>",
+            "[pid     2] write(1, \"hi\", 2)           = 2",
+            "[pid     2] +++ exited with 3 +++",
+            "<... wait4 resumed>NULL, 0, NULL)       = 2",
+            "+++ exited with 0 +++",
+        ]
+    );
 }

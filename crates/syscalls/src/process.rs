@@ -291,7 +291,7 @@ syscall! {
 }
 
 syscall! {
-    Partial("set-user-ID bits are not honoured, as in execve")
+    Partial("set-user-ID bits are not honoured, as for execve")
     => fn execveat(task, fd: Fd, filename: UserAddr, argv: UserAddr, envp: UserAddr, flags: i32) -> SysResult {
         do_execveat(task, fd, filename, argv, envp, flags)
     }

@@ -351,6 +351,11 @@ pub fn before_resume(
 ) -> Option<ExitStatus> {
     let process = task.process.clone();
     let ps = &process.sig;
+    if let Some(o) = task.kernel.observer() {
+        for info in ps.take_traced_ignored() {
+            lock(o).signal(task, &info);
+        }
+    }
     let mut delivered = false;
     // Bounded: each round takes a signal off a queue or waits out a stop.
     for _ in 0..4 * super::NSIG {

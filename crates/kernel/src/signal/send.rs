@@ -148,6 +148,9 @@ fn send(
         if !unstoppable && receiver_blocks & bit(sig) == 0 && handler_ignores(&action, sig) {
             drop(g);
             drop(actions);
+            if kernel.observer().is_some() {
+                ps.trace_ignored(info);
+            }
             if continued {
                 notify_parent_stop(kernel, target, JobEvent::Continued);
             }

@@ -260,6 +260,11 @@ pub struct ProcessSignals {
     group: Mutex<Group>,
     /// alarm/setitimer and POSIX timers.
     pub(crate) timers: Mutex<super::timer::ProcessTimers>,
+    /// Signals discarded as ignored while `--trace` is on: a traced Linux
+    /// process keeps them for its tracer to see (strace shows them), and
+    /// the trace shows them at the next resume of a thread.
+    traced_ignored: Mutex<Vec<trapline_abi::signal::SigInfo>>,
+    has_traced_ignored: AtomicBool,
 }
 
 impl ProcessSignals {
@@ -280,6 +285,20 @@ impl ProcessSignals {
             s |= GROUP_STOP;
         }
         self.state.store(s, SeqCst);
+    }
+
+    /// Keeps an ignored signal for the trace (see `traced_ignored`).
+    pub(crate) fn trace_ignored(&self, info: trapline_abi::signal::SigInfo) {
+        lock(&self.traced_ignored).push(info);
+        self.has_traced_ignored.store(true, SeqCst);
+    }
+
+    /// The ignored signals kept for the trace, taken.
+    pub(crate) fn take_traced_ignored(&self) -> Vec<trapline_abi::signal::SigInfo> {
+        if !self.has_traced_ignored.swap(false, SeqCst) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *lock(&self.traced_ignored))
     }
 
     /// The signals pending for the whole process.
