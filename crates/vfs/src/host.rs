@@ -100,6 +100,10 @@ impl HostNode {
     pub fn is_file(&self) -> bool {
         self.st.st_mode & libc::S_IFMT == libc::S_IFREG
     }
+
+    pub fn is_dir(&self) -> bool {
+        self.st.st_mode & libc::S_IFMT == libc::S_IFDIR
+    }
 }
 
 fn cstr(path: &[u8]) -> VfsResult<CString> {

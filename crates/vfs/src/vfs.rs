@@ -89,7 +89,8 @@ impl Vfs {
     /// (`ProcNode::check_writable`).
     pub(crate) fn check_writable(&self, loc: &Location) -> VfsResult<()> {
         let ok = match &loc.node {
-            Node::Host(h) if loc.mount.overlay().is_some() && h.is_file() => true,
+            // The overlay copies files and directories up to change them.
+            Node::Host(h) if loc.mount.overlay().is_some() && (h.is_file() || h.is_dir()) => true,
             Node::Host(h) => loc.mount.host().is_ok_and(|fs| fs.writable(h)),
             Node::Tmpfs(_) => true,
             Node::Proc(p) => return p.check_writable(),

@@ -55,6 +55,10 @@ int main(int argc, char **argv) {
     /* The tree: f1 "one", f2 "two", d/ (g "gee", sub/ (h "aitch")), e/ empty,
      * ro (0444). */
     list(".");
+    /* Lower files and directories are writable (copied up on change). */
+    SHOW(access(".", W_OK));
+    SHOW(access("d/sub", W_OK | X_OK));
+    SHOW(access("f1", R_OK | W_OK));
     struct stat before, after;
     SHOW(stat("f1", &before));
     int fd = open("f1", O_WRONLY | O_APPEND);
