@@ -68,6 +68,7 @@ differential!(mknod);
 differential!(syncs);
 differential!(inotify);
 differential!(notsock);
+differential!(capget);
 
 /// execve from the guest: errors, then a real exec with argv, envp and fds.
 #[test]

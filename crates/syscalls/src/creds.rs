@@ -51,3 +51,50 @@ syscall! {
         change(task, |c| c.set_groups(groups)).map(|_| 0)
     }
 }
+
+/// `_LINUX_CAPABILITY_VERSION_1` (one 32-bit set) and `_2`/`_3` (two).
+const CAPABILITY_VERSION_1: u32 = 0x1998_0330;
+const CAPABILITY_VERSION_2: u32 = 0x2007_1026;
+const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+syscall! {
+    Implemented => fn capget(task, header: UserAddr, dataptr: UserAddr) -> SysResult {
+        let mem = task.mem();
+        let version: u32 = read_obj(&mem, header.0)?;
+        let words = match version {
+            CAPABILITY_VERSION_1 => 1,
+            CAPABILITY_VERSION_2 | CAPABILITY_VERSION_3 => 2,
+            _ => {
+                // Linux tells the caller the version it prefers; a probe
+                // (no data pointer) is then no error.
+                write_obj(&mem, header.0, &CAPABILITY_VERSION_3)?;
+                return if dataptr.0 == 0 { Ok(0) } else { Err(Errno::EINVAL) };
+            }
+        };
+        if dataptr.0 == 0 {
+            return Ok(0);
+        }
+        let pid: i32 = read_obj(&mem, header.0 + 4)?;
+        if pid < 0 {
+            return Err(Errno::EINVAL);
+        }
+        let creds = if pid == 0 || pid == task.process.pid {
+            lock(&task.process.creds).clone()
+        } else {
+            let process = task.kernel.process(pid).ok_or(Errno::ESRCH)?;
+            let creds = lock(&process.creds).clone();
+            creds
+        };
+        let caps = trapline_vfs::guest_capabilities(creds.uid, creds.euid, creds.suid);
+        // struct __user_cap_data_struct { effective, permitted, inheritable }
+        // per 32-bit word.
+        let mut data = Vec::with_capacity(words * 12);
+        for w in 0..words {
+            for set in [caps.effective, caps.permitted, caps.inheritable] {
+                data.extend_from_slice(&((set >> (32 * w)) as u32).to_ne_bytes());
+            }
+        }
+        mem.write(dataptr.0, &data)?;
+        Ok(0)
+    }
+}

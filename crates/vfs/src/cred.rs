@@ -87,6 +87,57 @@ pub(crate) fn check_sticky(cred: &Cred, dir: Owner, victim: Owner) -> VfsResult<
     Err(Errno::EPERM)
 }
 
+/// Capability sets, as `capget` and `/proc/PID/status` show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    pub effective: u64,
+    pub permitted: u64,
+    pub inheritable: u64,
+    pub bounding: u64,
+}
+
+/// Trapline's own capabilities on the host, read once: what a root guest
+/// holds, as the same program run natively by the same user would.
+pub fn host_capabilities() -> Capabilities {
+    static CAPS: std::sync::OnceLock<Capabilities> = std::sync::OnceLock::new();
+    *CAPS.get_or_init(|| {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+                .unwrap_or(0)
+        };
+        Capabilities {
+            effective: field("CapEff:"),
+            permitted: field("CapPrm:"),
+            inheritable: field("CapInh:"),
+            bounding: field("CapBnd:"),
+        }
+    })
+}
+
+/// The capabilities of a guest process with effective uid `euid` and
+/// real and saved uids `ruid`, `suid`: a root guest's are Trapline's own;
+/// an effective uid other than 0 holds none in effect, and keeps the
+/// permitted set only while a real or saved uid is 0 (Linux's rules for
+/// a process that changes uid without `PR_SET_KEEPCAPS`).
+pub fn guest_capabilities(ruid: u32, euid: u32, suid: u32) -> Capabilities {
+    let host = host_capabilities();
+    match (euid, ruid == 0 || suid == 0) {
+        (0, _) => host,
+        (_, true) => Capabilities {
+            effective: 0,
+            ..host
+        },
+        (_, false) => Capabilities {
+            bounding: host.bounding,
+            ..Capabilities::default()
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,9 @@ use std::sync::{Mutex, MutexGuard};
 
 pub use anon::{anon_inode_path, anon_inode_stat};
 pub use attr::TimeUpdate;
-pub use cred::{Cred, MAY_EXEC, MAY_READ, MAY_WRITE};
+pub use cred::{
+    guest_capabilities, host_capabilities, Capabilities, Cred, MAY_EXEC, MAY_READ, MAY_WRITE,
+};
 pub use fd_table::FdTable;
 pub use file::{generic_seek, DirEntry, FileOps, LockRequest, OpenFile};
 pub use fs_context::{FsContext, FsView};

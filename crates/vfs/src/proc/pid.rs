@@ -375,9 +375,6 @@ fn speculation_lines() -> &'static str {
     })
 }
 
-/// All capabilities of Linux 6.1 (`CAP_LAST_CAP` is 40).
-const CAP_FULL: u64 = (1 << 41) - 1;
-
 /// `/proc/PID/status` (or a thread's): `thread` is the thread shown (the
 /// main thread for the process).
 pub(crate) fn status(
@@ -421,12 +418,12 @@ pub(crate) fn status(
         .map_or(0, |l| l.0);
     let qlim = if qlim == u64::MAX { -1 } else { qlim as i64 };
     let pending_count = (thread.pending | info.sig_pending).count_ones();
-    let caps = if info.uids[1] == 0 { CAP_FULL } else { 0 };
+    let caps = crate::cred::guest_capabilities(info.uids[0], info.uids[1], info.uids[2]);
     let _ = write!(
         s,
         "Threads:\t{}\nSigQ:\t{}/{}\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\n\
-         SigIgn:\t{:016x}\nSigCgt:\t{:016x}\nCapInh:\t{:016x}\nCapPrm:\t{caps:016x}\n\
-         CapEff:\t{caps:016x}\nCapBnd:\t{CAP_FULL:016x}\nCapAmb:\t{:016x}\nNoNewPrivs:\t0\n\
+         SigIgn:\t{:016x}\nSigCgt:\t{:016x}\nCapInh:\t{:016x}\nCapPrm:\t{:016x}\n\
+         CapEff:\t{:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}\nNoNewPrivs:\t0\n\
          Seccomp:\t0\nSeccomp_filters:\t0\n",
         info.threads.len(),
         pending_count,
@@ -436,7 +433,10 @@ pub(crate) fn status(
         thread.blocked,
         info.sig_ignored,
         info.sig_caught,
-        0,
+        caps.inheritable,
+        caps.permitted,
+        caps.effective,
+        caps.bounding,
         0,
     );
     s.push_str(speculation_lines());
