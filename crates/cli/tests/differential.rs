@@ -69,6 +69,7 @@ differential!(syncs);
 differential!(inotify);
 differential!(notsock);
 differential!(capget);
+differential!(chld_order);
 
 /// execve from the guest: errors, then a real exec with argv, envp and fds.
 #[test]

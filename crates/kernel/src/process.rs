@@ -56,6 +56,11 @@ pub struct Process {
     /// How the process ended; `Some` makes it a zombie until its parent
     /// reaps it.
     pub exit_status: Mutex<Option<crate::ExitStatus>>,
+    /// Whether its parent was told of its end (the exit signal queued):
+    /// waits report the end only from then on, so a parent never reaps a
+    /// child before its SIGCHLD is pending, as on Linux, where the zombie
+    /// and the signal appear together.
+    pub parent_told: AtomicBool,
     /// A stop or continue its parent's waits have yet to report.
     pub job_event: Mutex<Option<crate::wait::JobEvent>>,
     /// Its parent reaped it (or it was never a zombie): its pid names
@@ -131,6 +136,7 @@ impl Process {
             children: Mutex::new(Vec::new()),
             child_changed: Condvar::new(),
             exit_status: Mutex::new(None),
+            parent_told: AtomicBool::new(false),
             reaped: AtomicBool::new(false),
             job_event: Mutex::new(None),
             vfork_done: Mutex::new(false),

@@ -26,11 +26,14 @@ pub fn process_ended(kernel: &Kernel, process: &Arc<Process>, status: ExitStatus
     if let Some(parent) = kernel.process(process.ppid()) {
         // Taking the lock orders this wake-up after a waiter's check.
         let mut kids = lock(&parent.children);
+        process.parent_told.store(true, Ordering::SeqCst);
         if autoreap {
             kids.retain(|c| c.pid != process.pid);
             reap(kernel, process);
         }
         parent.child_changed.notify_all();
+    } else {
+        process.parent_told.store(true, Ordering::SeqCst);
     }
 }
 
@@ -260,7 +263,7 @@ pub fn wait_child(task: &Task, target: WaitTarget, options: i32) -> Result<Optio
 /// off the child unless `WNOWAIT`.
 fn take_event(child: &Process, options: i32) -> Option<ChildEvent> {
     if let Some(status) = *lock(&child.exit_status) {
-        if options & libc::WEXITED == 0 {
+        if options & libc::WEXITED == 0 || !child.parent_told.load(Ordering::SeqCst) {
             return None;
         }
         let core_limit = lock(&child.rlimits)
