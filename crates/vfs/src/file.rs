@@ -741,6 +741,38 @@ impl Drop for OpenFile {
     }
 }
 
+/// The entries of a directory made all at once (`/proc`, the kernel's
+/// trees, an overlay's merged directories): kept, with a position being
+/// an index, so positions stay valid while entries come and go; taken at
+/// the first read and again at each read from the start (`rewinddir`).
+#[derive(Default)]
+pub(crate) struct DirSnapshot(Mutex<Option<Vec<DirEntry>>>);
+
+impl DirSnapshot {
+    /// `getdents` from `pos`, with `read` making the entries when a
+    /// snapshot is due.
+    pub fn getdents(
+        &self,
+        pos: &mut u64,
+        sink: &mut dyn FnMut(&DirEntry) -> bool,
+        read: impl FnOnce() -> VfsResult<Vec<DirEntry>>,
+    ) -> VfsResult<()> {
+        let mut snapshot = lock(&self.0);
+        if *pos == 0 || snapshot.is_none() {
+            *snapshot = Some(read()?);
+        }
+        let entries = snapshot.as_deref().unwrap_or_default();
+        let start = usize::try_from(*pos).unwrap_or(usize::MAX);
+        for (i, e) in entries.iter().enumerate().skip(start) {
+            if !sink(e) {
+                return Ok(());
+            }
+            *pos = i as u64 + 1;
+        }
+        Ok(())
+    }
+}
+
 /// `lseek` on a directory: positions are getdents cookies, so only
 /// `SEEK_SET` and `SEEK_CUR` mean something.
 pub(crate) fn dir_seek(pos: &mut u64, off: i64, whence: i32) -> VfsResult<u64> {

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::file::{dir_seek, DirEntry, FileOps};
+use crate::file::{dir_seek, DirEntry, DirSnapshot, FileOps};
 use crate::host::{HostFs, HostNode};
 use crate::mount::join_path;
 use crate::node::Node;
@@ -246,22 +246,13 @@ impl OverlayFs {
     /// whited out in `whiteouts`.
     fn lower_has_entries(&self, rel: &[u8], whiteouts: &BTreeSet<Vec<u8>>) -> VfsResult<bool> {
         let mut found = false;
-        self.lower_entries(rel, &mut |e| {
+        lower_entries(&self.lower, rel, &mut |e| {
             if e.name != b"." && e.name != b".." && !whiteouts.contains(&e.name) {
                 found = true;
             }
             !found
         })?;
         Ok(found)
-    }
-
-    /// Calls `f` with each entry of the lower directory at `rel` while it
-    /// says to go on.
-    fn lower_entries(&self, rel: &[u8], f: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
-        let node = self.lower.node(rel)?;
-        let dir = self.lower.open(&node, libc::O_RDONLY, false)?;
-        let mut pos = 0;
-        dir.getdents(&mut pos, f)
     }
 
     /// Whether the directory `n` of the merged view is empty (for `rmdir`
@@ -296,10 +287,23 @@ impl OverlayFs {
                 upper,
                 rel: Self::rel(n),
                 lower: self.lower.clone(),
-                entries: Mutex::new(None),
+                entries: DirSnapshot::default(),
             })),
         }
     }
+}
+
+/// Calls `f` with each entry of the lower directory at `rel` while it says
+/// to go on.
+fn lower_entries(
+    lower: &HostFs,
+    rel: &[u8],
+    f: &mut dyn FnMut(&DirEntry) -> bool,
+) -> VfsResult<()> {
+    let node = lower.node(rel)?;
+    let dir = lower.open(&node, libc::O_RDONLY, false)?;
+    let mut pos = 0;
+    dir.getdents(&mut pos, f)
 }
 
 /// The entries of a merged directory: `.`, `..`, the upper entries, then
@@ -316,10 +320,7 @@ fn merged_entries(lower: &HostFs, upper: &Arc<Inode>, rel: &[u8]) -> VfsResult<V
         out.push((inode.ino(), dtype_of_mode(inode.owner().mode), name.clone()));
         seen.insert(name);
     }
-    let node = lower.node(rel)?;
-    let dir = lower.open(&node, libc::O_RDONLY, false)?;
-    let mut pos = 0;
-    dir.getdents(&mut pos, &mut |e| {
+    lower_entries(lower, rel, &mut |e| {
         let skip = e.name == b"." || e.name == b"..";
         if !skip && !seen.contains(&e.name) && !whiteouts.contains(&e.name) {
             out.push((e.ino, e.kind, e.name.clone()));
@@ -345,7 +346,7 @@ struct MergedDir {
     upper: Arc<Inode>,
     rel: Vec<u8>,
     lower: Arc<HostFs>,
-    entries: Mutex<Option<Vec<DirEntry>>>,
+    entries: DirSnapshot,
 }
 
 impl FileOps for MergedDir {
@@ -366,19 +367,9 @@ impl FileOps for MergedDir {
     }
 
     fn getdents(&self, pos: &mut u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
-        let mut snapshot = lock(&self.entries);
-        if *pos == 0 || snapshot.is_none() {
-            *snapshot = Some(merged_entries(&self.lower, &self.upper, &self.rel)?);
-        }
-        let entries = snapshot.as_deref().unwrap_or_default();
-        let start = usize::try_from(*pos).unwrap_or(usize::MAX);
-        for e in entries.iter().skip(start) {
-            if !sink(e) {
-                return Ok(());
-            }
-            *pos = e.off as u64;
-        }
-        Ok(())
+        self.entries.getdents(pos, sink, || {
+            merged_entries(&self.lower, &self.upper, &self.rel)
+        })
     }
 
     fn is_dir(&self) -> bool {

@@ -4,14 +4,14 @@
 //! created, removed or changed in it (its mount is read-only: `EROFS`),
 //! but its device nodes can be written, as on a read-only mount on Linux.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use crate::cred::Owner;
 use crate::devfs::Device;
-use crate::file::{dir_seek, generic_seek, DirEntry, FileOps};
+use crate::file::{dir_seek, generic_seek, DirEntry, DirSnapshot, FileOps};
 use crate::stat::{dtype_of_mode, Stat, Timespec};
 use crate::statfs::{StatFs, ST_RDONLY, ST_RELATIME};
-use crate::{lock, Errno, VfsResult};
+use crate::{Errno, VfsResult};
 
 /// Makes a file's bytes when it is opened.
 pub(crate) type Maker = Box<dyn Fn() -> VfsResult<Vec<u8>> + Send + Sync>;
@@ -251,7 +251,7 @@ impl SynthNode {
         match &self.entry().content {
             Content::Dir(_) => Ok(Arc::new(SynthDir {
                 node: self.clone(),
-                entries: Mutex::new(Vec::new()),
+                entries: DirSnapshot::default(),
             })),
             Content::File(make) => Ok(Arc::new(SynthFile {
                 data: make()?,
@@ -332,7 +332,7 @@ impl FileOps for SynthFile {
 /// An open directory of a tree; the position is an index.
 struct SynthDir {
     node: SynthNode,
-    entries: Mutex<Vec<DirEntry>>,
+    entries: DirSnapshot,
 }
 
 impl FileOps for SynthDir {
@@ -349,18 +349,7 @@ impl FileOps for SynthDir {
     }
 
     fn getdents(&self, pos: &mut u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
-        let mut entries = lock(&self.entries);
-        if entries.is_empty() {
-            *entries = self.node.entries();
-        }
-        let start = usize::try_from(*pos).unwrap_or(usize::MAX);
-        for (i, e) in entries.iter().enumerate().skip(start) {
-            if !sink(e) {
-                return Ok(());
-            }
-            *pos = i as u64 + 1;
-        }
-        Ok(())
+        self.entries.getdents(pos, sink, || Ok(self.node.entries()))
     }
 
     fn is_dir(&self) -> bool {

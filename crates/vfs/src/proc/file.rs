@@ -1,11 +1,11 @@
 //! Open `/proc` files and directories.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::{proc_statfs, ProcFs, ProcNode};
-use crate::file::{dir_seek, generic_seek, DirEntry, FileOps};
+use crate::file::{dir_seek, generic_seek, DirEntry, DirSnapshot, FileOps};
 use crate::stat::Stat;
-use crate::{lock, Errno, VfsResult};
+use crate::{Errno, VfsResult};
 
 /// An open `/proc` file: the bytes made at open time (a snapshot, read
 /// with the open file's position).
@@ -147,7 +147,7 @@ impl FileOps for NsFile {
 pub(crate) struct ProcDir {
     pub fs: Arc<ProcFs>,
     pub node: ProcNode,
-    pub entries: Mutex<Vec<DirEntry>>,
+    pub entries: DirSnapshot,
     pub st: Stat,
 }
 
@@ -165,18 +165,8 @@ impl FileOps for ProcDir {
     }
 
     fn getdents(&self, pos: &mut u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
-        let mut entries = lock(&self.entries);
-        if *pos == 0 || entries.is_empty() {
-            *entries = self.fs.entries(&self.node)?;
-        }
-        let start = usize::try_from(*pos).unwrap_or(usize::MAX);
-        for (i, e) in entries.iter().enumerate().skip(start) {
-            if !sink(e) {
-                return Ok(());
-            }
-            *pos = i as u64 + 1;
-        }
-        Ok(())
+        self.entries
+            .getdents(pos, sink, || self.fs.entries(&self.node))
     }
 
     fn is_dir(&self) -> bool {

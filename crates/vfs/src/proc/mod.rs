@@ -43,7 +43,7 @@ pub use system::PID_MAX;
 use self::file::{CommFile, NsFile, ProcDir, ProcFile};
 use self::pid::{fd_link_mode, Entry, Ns, NS_ENTRIES, PID_ENTRIES};
 use crate::cred::{Cred, Owner};
-use crate::file::{DirEntry, FileOps, OpenFile};
+use crate::file::{DirEntry, DirSnapshot, FileOps, OpenFile};
 use crate::fs_context::FsContext;
 use crate::host::{HostFs, HostNode};
 use crate::mount::Location;
@@ -740,7 +740,7 @@ impl ProcFs {
         Ok(Arc::new(ProcDir {
             fs: self.clone(),
             node: n.clone(),
-            entries: Mutex::new(Vec::new()),
+            entries: DirSnapshot::default(),
             st: n.stat(),
         }))
     }
