@@ -297,7 +297,7 @@ impl Vfs {
                 may_delete(dir.owner(), &victim, false, cred)?;
                 tmpfs.whiteout_lower(&dir, name, false)?
             }
-            Some(Removal::Upper { hide }) => hide_lower_while(tmpfs, &dir, name, hide, || {
+            Some(Removal::Upper { hide, .. }) => hide_lower_while(tmpfs, &dir, name, hide, || {
                 tmpfs.unlink(&dir, name, p.trailing, cred)
             })?,
             None => tmpfs.unlink(&dir, name, p.trailing, cred)?,
@@ -332,16 +332,16 @@ impl Vfs {
         let tmpfs = p.dir.mount.tmpfs()?;
         let watched = self.watched_entry(&p.dir, name);
         let removal = self.in_overlay(&p, &dir, name)?;
-        if let Some(overlay) = p.dir.mount.overlay() {
-            let victim = self.child(&p.dir, name)?;
-            may_delete(dir.owner(), &victim.node, true, cred)?;
-            if !overlay.is_empty_dir(&victim.node)? {
+        if let (Some(removal), Some(overlay)) = (&removal, p.dir.mount.overlay()) {
+            let victim = removal.victim();
+            may_delete(dir.owner(), victim, true, cred)?;
+            if !overlay.is_empty_dir(victim)? {
                 return Err(Errno::ENOTEMPTY);
             }
         }
         match removal {
             Some(Removal::Lower(_)) => tmpfs.whiteout_lower(&dir, name, true)?,
-            Some(Removal::Upper { hide }) => {
+            Some(Removal::Upper { hide, .. }) => {
                 hide_lower_while(tmpfs, &dir, name, hide, || tmpfs.rmdir(&dir, name, cred))?
             }
             None => tmpfs.rmdir(&dir, name, cred)?,
@@ -414,7 +414,7 @@ impl Vfs {
         let exchange = flags & RENAME_EXCHANGE != 0;
         let hide = match self.in_overlay(&op, &odir, oname)? {
             Some(removal) => {
-                if self.prepare_overlay_rename(&op, oname, &np, nname, flags)? {
+                if self.prepare_overlay_rename(&op, removal.victim(), &np, nname, flags)? {
                     return Ok(());
                 }
                 // After an exchange the old name still has a node.
@@ -510,8 +510,9 @@ impl Vfs {
         };
         Ok(Some(match self.child(&p.dir, name)?.node {
             victim @ Node::Host(_) => Removal::Lower(victim),
-            _ => Removal::Upper {
+            victim => Removal::Upper {
                 hide: overlay.lower_has(dir, &p.dir.node, name),
+                victim,
             },
         }))
     }
@@ -519,12 +520,13 @@ impl Vfs {
     /// What an overlay checks and does before a rename: a lower or merged
     /// directory is not moved (`EXDEV`); a lower file is copied up; a
     /// lower node being replaced is checked as Linux checks the target.
-    /// With `RENAME_EXCHANGE` both names move. True if both names are the
-    /// same node: nothing to do.
+    /// With `RENAME_EXCHANGE` both names move. `victim` is the node the
+    /// old name stands for. True if both names are the same node: nothing
+    /// to do.
     fn prepare_overlay_rename(
         &self,
         op: &Parent,
-        oname: &[u8],
+        victim: &Node,
         np: &Parent,
         nname: &[u8],
         flags: u32,
@@ -537,7 +539,10 @@ impl Vfs {
             Node::Tmpfs(i) => i.is_merged(),
             _ => false,
         };
-        let old = self.child(&op.dir, oname)?;
+        let old = Location {
+            mount: op.dir.mount.clone(),
+            node: victim.clone(),
+        };
         if moves_lower_dir(&old.node) {
             return Err(Errno::EXDEV);
         }
@@ -578,15 +583,23 @@ fn decode_dev(dev: u32) -> u64 {
 enum Removal {
     /// Only in the lower layer: the node there.
     Lower(Node),
-    /// In the upper layer; `hide`: the lower layer has it too.
-    Upper { hide: bool },
+    /// In the upper layer: the node there; `hide`: the lower layer has
+    /// the name too.
+    Upper { victim: Node, hide: bool },
 }
 
 impl Removal {
+    /// The node the name stands for.
+    fn victim(&self) -> &Node {
+        match self {
+            Removal::Lower(victim) | Removal::Upper { victim, .. } => victim,
+        }
+    }
+
     fn hides_lower(&self) -> bool {
         match self {
             Removal::Lower(_) => true,
-            Removal::Upper { hide } => *hide,
+            Removal::Upper { hide, .. } => *hide,
         }
     }
 }
