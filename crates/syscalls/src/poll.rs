@@ -88,18 +88,23 @@ syscall! {
     }
 }
 
+/// The timeout of ppoll and pselect6: `None` (wait for ever) for a null
+/// pointer, `EINVAL` for a negative or unnormalised `timespec`.
+fn read_timeout(task: &Task, tsp: UserAddr) -> Result<Option<Duration>, Errno> {
+    if tsp.is_null() {
+        return Ok(None);
+    }
+    let ts: Timespec = read_obj(&task.mem(), tsp.0)?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)))
+}
+
 syscall! {
     Partial("as poll; the signal mask is applied for the wait")
     => fn ppoll(task, ufds: UserAddr, nfds: u64, tsp: UserAddr, sigmask: UserAddr, sigsetsize: usize) -> SysResult {
-        let timeout = if tsp.is_null() {
-            None
-        } else {
-            let ts: Timespec = read_obj(&task.mem(), tsp.0)?;
-            if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
-                return Err(Errno::EINVAL);
-            }
-            Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-        };
+        let timeout = read_timeout(task, tsp)?;
         let saved = task.signal_mask;
         if !sigmask.is_null() {
             if sigsetsize != 8 {
@@ -227,15 +232,7 @@ syscall! {
 syscall! {
     Partial("as poll; the signal mask is applied for the wait")
     => fn pselect6(task, n: i32, inp: UserAddr, outp: UserAddr, exp: UserAddr, tsp: UserAddr, sig: UserAddr) -> SysResult {
-        let timeout = if tsp.is_null() {
-            None
-        } else {
-            let ts: Timespec = read_obj(&task.mem(), tsp.0)?;
-            if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
-                return Err(Errno::EINVAL);
-            }
-            Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-        };
+        let timeout = read_timeout(task, tsp)?;
         // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
         let saved = task.signal_mask;
         if !sig.is_null() {
